@@ -2,8 +2,8 @@
  * How a detection is written: declared metadata, a pure predicate, and (for stateful kinds) the
  * grouping, window and count the engine runs against the StateStore. See docs/rules.md.
  */
-import type { SourceId, TriplineEvent } from '../events/types';
-import type { Severity } from './findings';
+import type { AppContext, SourceId, TriplineEvent } from '../events/types';
+import type { EvidenceItem, Severity } from './findings';
 
 /**
  * A field of the normalized event: a dotted path ('actor.ip', 'app.id', 'params.ForwardTo',
@@ -30,8 +30,19 @@ export interface FireContext<P extends RuleParams = RuleParams> {
   values?: string[] | undefined;
   /** new_terms: the new term. */
   term?: string | undefined;
-  /** sequence: the events that satisfied each step, in order. */
-  chain?: TriplineEvent[] | undefined;
+  /** sequence: the events that satisfied each step, in order (from state: possibly earlier batches). */
+  chain?: ChainLink[] | undefined;
+}
+
+/** One step of a matched sequence, as remembered in state. */
+export interface ChainLink {
+  /** 0-based step index. */
+  step: number;
+  /** The step rule that fired. */
+  rule: string;
+  evidence: EvidenceItem;
+  /** The app context of that step's event, when it had one (scopes of a grant, name of a consent). */
+  app?: AppContext | undefined;
 }
 
 interface RuleBase<P extends RuleParams> {

@@ -1,0 +1,324 @@
+import { Detector, RuleValidationError, defineRule } from '#shared/engine/index';
+import type { RuleDefinition } from '#shared/engine/index';
+import { EmbeddedStateStore } from '#shared/state/embedded';
+import { DAY, HOUR, MIN, ev } from '../support/events';
+
+const meta = {
+  description: 'test rule',
+  severity: 'medium' as const,
+  attack: ['T1110.001'],
+  runbook: ['Look at it'],
+  falsePositives: [],
+};
+
+const bruteForce = defineRule({
+  ...meta,
+  id: 'bf',
+  title: 'Many failures',
+  kind: 'threshold',
+  sources: ['entra.signin'],
+  actions: ['UserLoginFailed'],
+  groupBy: 'actor.id',
+  count: 10,
+  window: '15m',
+  unit: 'failed sign-ins',
+});
+
+async function detector(rules: RuleDefinition[], store?: EmbeddedStateStore, lateness = '2h') {
+  const s = store ?? (await EmbeddedStateStore.open(':memory:'));
+  return { d: new Detector({ rules, store: s, lateness }), store: s };
+}
+
+describe('match', () => {
+  const stop = defineRule({
+    ...meta,
+    id: 'stop',
+    title: (c) => `${c.event.actor.name} stopped logging`,
+    kind: 'match',
+    sources: ['aws.cloudtrail'],
+    actions: ['StopLogging'],
+  });
+
+  it('fires on the named action and stays quiet on others', async () => {
+    const { d } = await detector([stop]);
+    const r = await d.process([
+      ev({ source: 'aws.cloudtrail', action: 'StopLogging', actor: { name: 'mallory' } }),
+      ev({ source: 'aws.cloudtrail', action: 'StartLogging', actor: { name: 'mallory' } }),
+    ]);
+    expect(r.findings).toHaveLength(1);
+    expect(r.findings[0]?.title).toBe('mallory stopped logging');
+    expect(r.findings[0]?.evidence).toHaveLength(1);
+  });
+
+  it('suppresses repeats within the dedup window: one finding, count and evidence grow', async () => {
+    const { d } = await detector([stop]);
+    const first = await d.process([ev({ source: 'aws.cloudtrail', action: 'StopLogging', actor: { name: 'm' } })]);
+    const again = await d.process([ev({ source: 'aws.cloudtrail', action: 'StopLogging', actor: { name: 'm' }, at: HOUR })]);
+    expect(first.findings).toHaveLength(1);
+    expect(again.findings).toHaveLength(0);
+    expect(again.updated).toHaveLength(1);
+    expect(again.updated[0]?.id).toBe(first.findings[0]?.id);
+    expect(again.updated[0]?.count).toBe(2);
+    expect(again.updated[0]?.evidence).toHaveLength(2);
+    const later = await d.process([ev({ source: 'aws.cloudtrail', action: 'StopLogging', actor: { name: 'm' }, at: 2 * DAY })]);
+    expect(later.findings).toHaveLength(1);
+    expect(later.findings[0]?.id).not.toBe(first.findings[0]?.id);
+  });
+});
+
+describe('threshold', () => {
+  it('fires once when the 10th failure lands inside 15 minutes', async () => {
+    const { d } = await detector([bruteForce]);
+    const nine = Array.from({ length: 9 }, (_, i) => ev({ at: i * MIN }));
+    expect((await d.process(nine)).findings).toHaveLength(0);
+    const r = await d.process([ev({ at: 10 * MIN })]);
+    expect(r.findings).toHaveLength(1);
+    const f = r.findings[0];
+    expect(f?.count).toBe(10);
+    expect(f?.why).toBe('10 failed sign-ins in 15 min for alice@contoso.com, threshold 10');
+    expect(f?.principal).toBe('alice@contoso.com');
+    expect(f?.evidence.map((e) => e.time)).toEqual([...(f?.evidence.map((e) => e.time) ?? [])].sort());
+  });
+
+  it('stays quiet when the same failures are spread over more than the window', async () => {
+    const { d } = await detector([bruteForce]);
+    const r = await d.process(Array.from({ length: 12 }, (_, i) => ev({ at: i * 4 * MIN })));
+    expect(r.findings).toHaveLength(0);
+  });
+
+  it('counts an event that arrives late, within the lateness, into its own window', async () => {
+    const { d } = await detector([bruteForce]);
+    await d.process(Array.from({ length: 9 }, (_, i) => ev({ at: i * 10_000 })));
+    await d.process([ev({ at: 90 * MIN, actor: { id: 'bob@contoso.com' } })]); // the clock moves on
+    const late = await d.process([ev({ at: 2 * MIN })]);
+    expect(late.findings).toHaveLength(1);
+  });
+
+  it('does not count the same event twice when a batch is redelivered', async () => {
+    const { d } = await detector([bruteForce]);
+    const batch = Array.from({ length: 6 }, (_, i) => ev({ at: i * MIN }));
+    await d.process(batch);
+    expect((await d.process(batch)).findings).toHaveLength(0);
+  });
+
+  it('keeps separate counts per group and per tenant', async () => {
+    const { d } = await detector([bruteForce]);
+    const r = await d.process([
+      ...Array.from({ length: 5 }, (_, i) => ev({ at: i * MIN })),
+      ...Array.from({ length: 5 }, (_, i) => ev({ at: i * MIN, tenant: 'tenant-2' })),
+      ...Array.from({ length: 5 }, (_, i) => ev({ at: i * MIN, actor: { id: 'bob@contoso.com' } })),
+    ]);
+    expect(r.findings).toHaveLength(0);
+  });
+
+  it('loses no count and makes exactly one finding when 8 invocations race on one principal', async () => {
+    const store = await EmbeddedStateStore.open(':memory:');
+    const workers = Array.from({ length: 8 }, () => new Detector({ rules: [bruteForce], store }));
+    const results = await Promise.all(
+      workers.map((w, i) => w.process([ev({ at: i * 1000 }), ev({ at: i * 1000 + 500 })])),
+    );
+    const created = results.flatMap((r) => r.findings);
+    expect(created).toHaveLength(1);
+    const after = await new Detector({ rules: [bruteForce], store }).process([ev({ at: 20_000 })]);
+    expect(after.updated[0]?.count).toBe(17);
+  });
+});
+
+describe('distinct', () => {
+  const spray = defineRule({
+    ...meta,
+    id: 'spray',
+    title: 'spray',
+    kind: 'distinct',
+    sources: ['entra.signin'],
+    actions: ['UserLoginFailed'],
+    groupBy: 'actor.ip',
+    field: 'actor.id',
+    count: 5,
+    window: '30m',
+    unit: 'accounts',
+  });
+  const user = (n: number, at: number) => ev({ at, actor: { id: `u${n}@contoso.com`, ip: '198.51.100.9' } });
+
+  it('fires when one address fails against 5 accounts in 30 minutes, naming them', async () => {
+    const { d } = await detector([spray]);
+    const r = await d.process([1, 2, 3, 4, 5].map((n) => user(n, n * MIN)));
+    expect(r.findings).toHaveLength(1);
+    expect(r.findings[0]?.principal).toBe('198.51.100.9');
+    expect(r.findings[0]?.why).toContain('5 distinct accounts in 30 min for 198.51.100.9, threshold 5');
+    expect(r.findings[0]?.why).toContain('u1@contoso.com');
+  });
+
+  it('stays quiet when the same account fails many times', async () => {
+    const { d } = await detector([spray]);
+    const r = await d.process(Array.from({ length: 20 }, (_, i) => user(1, i * MIN)));
+    expect(r.findings).toHaveLength(0);
+  });
+
+  it('stays quiet when the accounts are spread over more than the window', async () => {
+    const { d } = await detector([spray]);
+    const r = await d.process([1, 2, 3, 4, 5, 6].map((n) => user(n, n * 20 * MIN)));
+    expect(r.findings).toHaveLength(0);
+  });
+});
+
+describe('new_terms', () => {
+  const unusual = defineRule({
+    ...meta,
+    id: 'client',
+    title: 'new client',
+    kind: 'new_terms',
+    sources: ['m365.audit'],
+    actions: ['MailItemsAccessed'],
+    groupBy: 'actor.id',
+    term: 'actor.appId',
+    history: '14d',
+    learning: '1d',
+    allow: ['00000002-0000-0ff1-ce00-000000000000'],
+    termLabel: 'ClientAppId',
+  });
+  const read = (app: string, at: number) => ev({ source: 'm365.audit', action: 'MailItemsAccessed', outcome: 'success', at, actor: { id: 'alice@contoso.com', appId: app } });
+
+  it('fires on a client absent from the 14-day history and says which ones were known', async () => {
+    const { d } = await detector([unusual]);
+    await d.process([read('A', 0), read('B', 2 * DAY), read('A', 3 * DAY)]);
+    const r = await d.process([read('C', 4 * DAY)]);
+    expect(r.findings).toHaveLength(1);
+    expect(r.findings[0]?.why).toBe("ClientAppId C absent from alice@contoso.com's 14 days history of {A, B}");
+  });
+
+  it('stays quiet while the baseline is still learning, for known clients and for allow-listed ones', async () => {
+    const { d } = await detector([unusual]);
+    const r = await d.process([
+      read('A', 0),
+      read('B', HOUR),
+      read('A', 3 * DAY),
+      read('00000002-0000-0ff1-ce00-000000000000', 3 * DAY),
+    ]);
+    expect(r.findings).toHaveLength(0);
+  });
+
+  it('fires again for a client last seen longer ago than the history while the baseline lives on', async () => {
+    const { d } = await detector([unusual]);
+    await d.process([read('A', 0), read('B', 2 * DAY), read('B', 8 * DAY), read('B', 14 * DAY)]);
+    const r = await d.process([read('B', 19 * DAY), read('A', 20 * DAY)]);
+    expect(r.findings).toHaveLength(1);
+    expect(r.findings[0]?.why).toBe("ClientAppId A absent from alice@contoso.com's 14 days history of {B}");
+  });
+});
+
+describe('sequence', () => {
+  const consent = defineRule({ ...meta, id: 'consent', title: 'c', kind: 'match', emit: false, sources: ['entra.audit'], actions: ['Consent to application'] });
+  const grant = defineRule({
+    ...meta,
+    id: 'grant',
+    title: 'g',
+    kind: 'match',
+    emit: false,
+    sources: ['entra.audit'],
+    actions: ['Consent to application', 'Add delegated permission grant'],
+    when: (e) => (e.app?.scopes ?? []).includes('Mail.ReadWrite'),
+  });
+  const mass = defineRule({
+    ...meta,
+    id: 'mass',
+    title: 'm',
+    kind: 'threshold',
+    emit: false,
+    sources: ['m365.audit'],
+    actions: ['MailItemsAccessed'],
+    groupBy: 'app.id',
+    count: 3,
+    window: '72h',
+  });
+  const chain = defineRule({
+    ...meta,
+    id: 'chain',
+    title: (c) => `chain for ${c.group}`,
+    kind: 'sequence',
+    sources: ['entra.audit', 'm365.audit'],
+    by: 'app.id',
+    steps: [
+      { rules: ['consent'], label: 'consent' },
+      { rules: ['grant'], label: 'grant' },
+      { rules: ['mass'], label: 'mass read' },
+    ],
+    window: '72h',
+  });
+  const rules = [consent, grant, mass, chain];
+  const consentEv = (at: number, app = 'app-1') =>
+    ev({ source: 'entra.audit', action: 'Consent to application', outcome: 'success', at, app: { id: app, name: 'Evil Sync', scopes: ['Mail.ReadWrite'] } });
+  const readEv = (at: number, app = 'app-1') => ev({ source: 'm365.audit', action: 'MailItemsAccessed', outcome: 'success', at, app: { id: app } });
+
+  it('fires when consent, grant (the same event) and mass reads happen in order for one app', async () => {
+    const { d } = await detector(rules);
+    const r = await d.process([consentEv(0), readEv(HOUR), readEv(2 * HOUR), readEv(3 * HOUR)]);
+    expect(r.findings.map((f) => f.ruleId)).toEqual(['chain']);
+    const f = r.findings[0];
+    expect(f?.principal).toBe('Evil Sync (app-1)');
+    expect(f?.evidence.map((e) => e.step)).toEqual([1, 2, 3, 3, 3].slice(0, f?.evidence.length));
+    expect(f?.why).toMatch(/^3 steps in order for app-1 within 3 h \(window 3 days\): consent at .* -> grant at .* -> mass read at /);
+  });
+
+  it('stays quiet when the reads came before the consent', async () => {
+    const { d } = await detector(rules);
+    const r = await d.process([readEv(0), readEv(MIN), readEv(2 * MIN), consentEv(HOUR)]);
+    expect(r.findings).toHaveLength(0);
+  });
+
+  it('stays quiet when the steps span more than the window, or belong to different apps', async () => {
+    const { d } = await detector(rules);
+    const r = await d.process([consentEv(0), readEv(80 * HOUR), readEv(81 * HOUR), readEv(82 * HOUR)]);
+    expect(r.findings).toHaveLength(0);
+    const r2 = await d.process([consentEv(100 * HOUR, 'app-2'), readEv(101 * HOUR), readEv(101 * HOUR), readEv(102 * HOUR)]);
+    expect(r2.findings).toHaveLength(0);
+  });
+
+  it('correlates across batches and when the consent record arrives late', async () => {
+    const { d } = await detector(rules);
+    await d.process([readEv(HOUR), readEv(HOUR + MIN)]);
+    await d.process([readEv(HOUR + 2 * MIN)]);
+    const late = await d.process([consentEv(0)]);
+    expect(late.findings.map((f) => f.ruleId)).toEqual(['chain']);
+  });
+
+  it('keeps one finding while the reads go on, raising its count', async () => {
+    const { d } = await detector(rules);
+    await d.process([consentEv(0), readEv(HOUR), readEv(2 * HOUR), readEv(3 * HOUR)]);
+    const more = await d.process([readEv(4 * HOUR), readEv(5 * HOUR)]);
+    expect(more.findings).toHaveLength(0);
+    expect(more.updated).toHaveLength(1);
+    expect(more.updated[0]?.count).toBe(3);
+  });
+});
+
+describe('isolation and validation', () => {
+  it('reports a rule that throws and still runs the others', async () => {
+    const broken = defineRule({ ...meta, id: 'broken', title: 'b', kind: 'match', sources: ['entra.signin'], when: () => { throw new Error('boom'); } });
+    const { d } = await detector([broken, bruteForce]);
+    const r = await d.process(Array.from({ length: 10 }, (_, i) => ev({ at: i * MIN })));
+    expect(r.findings.map((f) => f.ruleId)).toEqual(['bf']);
+    expect(r.ruleErrors).toEqual([{ ruleId: 'broken', eventId: expect.any(String), message: 'boom', count: 10 }]);
+  });
+
+  it('lists every problem of every rule at once', async () => {
+    const bad = { ...bruteForce, id: 'Bad_Id', count: 0, window: 'soon', attack: ['X1'] } as RuleDefinition;
+    const seqBad = defineRule({ ...meta, id: 'seq', title: 's', kind: 'sequence', sources: ['entra.audit'], by: 'app.id', steps: [{ rules: ['nope'] }, { rules: ['bf'] }], window: '1h' });
+    let err: unknown;
+    try {
+      new Detector({ rules: [bad, bruteForce, seqBad], store: await EmbeddedStateStore.open(':memory:') });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(RuleValidationError);
+    const msgs = (err as RuleValidationError).issues.map((i) => `${i.ruleId} ${i.path}`);
+    expect(msgs).toEqual(expect.arrayContaining(['Bad_Id id', 'Bad_Id count', 'Bad_Id window', 'Bad_Id attack', 'seq steps[0]']));
+  });
+
+  it('applies per-rule overrides from config and rejects overrides for unknown rules', async () => {
+    const store = await EmbeddedStateStore.open(':memory:');
+    const d = new Detector({ rules: [bruteForce], store, overrides: { bf: { count: 3 } } });
+    expect((await d.process([ev({}), ev({ at: MIN }), ev({ at: 2 * MIN })])).findings).toHaveLength(1);
+    expect(() => new Detector({ rules: [bruteForce], store, overrides: { nope: { count: 3 } } })).toThrow(/nope.*no rule has this id/);
+  });
+});
