@@ -49,7 +49,11 @@ export interface StateStore {
   readonly name: string;
   /** Reads live items by key; missing and expired keys are absent from the map. `now` is epoch ms. */
   get(keys: readonly string[], now: number): Promise<Map<string, StateItem>>;
-  /** Conditional writes; see the class comment. `now` decides which stored items count as expired. */
+  /**
+   * Conditional writes; see the class comment. `now` decides which stored items count as expired.
+   * A call names each key at most once (merge per key first); adapters reject a call that repeats a
+   * key, and other invalid arguments, with a StateStoreError before writing anything.
+   */
   write(writes: readonly StateWrite[], now: number): Promise<WriteResult>;
   /** Conditional deletes (release a claim); returns the keys whose condition failed. */
   delete(deletes: readonly StateDelete[]): Promise<WriteResult>;
