@@ -1,0 +1,388 @@
+/**
+ * The local file reader: turns exported log files and folders into records for `normalize`,
+ * for laptop replay of audit logs. All file I/O of local replay lives here.
+ *
+ * Formats: a JSON document (object or array), JSON lines, concatenated JSON objects (several on a
+ * line or pretty-printed one after another), UTF-8 with or without BOM (UTF-16 with BOM too, as
+ * Windows PowerShell writes it), gzip (by `.gz` or by magic bytes), container documents
+ * (CloudTrail S3 `{"Records": [...]}`, Azure Monitor `{"records": [...]}`, Graph pages
+ * `{"value": [...]}`, Workspace `{"kind": "admin#reports#activities", "items": [...]}`), and
+ * Purview / Search-UnifiedAuditLog CSV exports, whose `AuditData` column holds the record.
+ *
+ * A file that cannot be read gives one `problem` item that names it and says why, and reading
+ * goes on with the next file. JSON lines and CSV are streamed, so files of hundreds of megabytes
+ * are read in bounded memory (a single JSON document is held whole; a top-level array is
+ * streamed element by element).
+ */
+import { createReadStream, promises as fsp } from 'node:fs';
+import type { Stats } from 'node:fs';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { TextDecoder } from 'node:util';
+import { createGunzip } from 'node:zlib';
+import { containerItems } from '../../events/containers';
+import type { RecordOrigin } from '../../events/types';
+import { CsvParser } from './csv';
+import type { CsvRow } from './csv';
+import { JsonSplitter, cleanJsonError, lineOfOffset } from './json-splitter';
+import type { JsonPiece, JsonSplitError } from './json-splitter';
+
+/** One item from {@link readRecords}: a parsed record, or a problem with a file or a CSV row. */
+export type FileItem =
+  | { kind: 'record'; record: unknown; origin: RecordOrigin }
+  | { kind: 'problem'; origin: RecordOrigin; reason: string };
+
+/** Options of {@link readRecords}. */
+export interface ReadOptions {
+  /** Called as bytes of the files (as stored, before decompression) are consumed. */
+  onProgress?: ((bytesDone: number, bytesTotal: number) => void) | undefined;
+  /** Read size in bytes. @default 1 MiB */
+  chunkSize?: number | undefined;
+}
+
+const CHUNK = 1 << 20;
+const SNIFF = 4096;
+
+function errnoReason(e: unknown): string {
+  const code = (e as NodeJS.ErrnoException).code;
+  switch (code) {
+    case 'ENOENT':
+    case 'ENOTDIR':
+      return 'no such file or folder';
+    case 'EACCES':
+    case 'EPERM':
+      return 'cannot read: permission denied';
+    case 'EISDIR':
+      return 'is a folder';
+    default:
+      return `cannot read: ${code ?? (e as Error).message}`;
+  }
+}
+
+interface FileEntry {
+  path: string;
+  size: number;
+}
+
+/** Files under `paths`, folders walked recursively in sorted order, dotfiles skipped. */
+async function collect(
+  paths: string[],
+  problems: Map<number, FileItem[]>,
+  files: FileEntry[],
+): Promise<void> {
+  const note = (item: FileItem): void => {
+    const at = files.length;
+    const list = problems.get(at);
+    if (list) list.push(item);
+    else problems.set(at, [item]);
+  };
+  const walk = async (dir: string): Promise<void> => {
+    let names: string[];
+    try {
+      names = await fsp.readdir(dir);
+    } catch (e) {
+      note({ kind: 'problem', origin: { file: dir }, reason: errnoReason(e) });
+      return;
+    }
+    names.sort();
+    for (const name of names) {
+      if (name.startsWith('.')) continue;
+      await visit(join(dir, name));
+    }
+  };
+  const visit = async (p: string): Promise<void> => {
+    let st: Stats;
+    try {
+      st = await fsp.stat(p);
+    } catch (e) {
+      note({ kind: 'problem', origin: { file: p }, reason: errnoReason(e) });
+      return;
+    }
+    if (st.isDirectory()) await walk(p);
+    else if (st.isFile()) files.push({ path: p, size: st.size });
+    else note({ kind: 'problem', origin: { file: p }, reason: 'not a regular file' });
+  };
+  for (const p of paths) await visit(p);
+}
+
+/**
+ * Reads records from files and folders, in order, one item at a time.
+ *
+ * @example
+ * for await (const item of readRecords(['exports/'], { onProgress: (d, t) => bar.update(d / t) })) {
+ *   if (item.kind === 'problem') console.warn(`${item.origin.file}: ${item.reason}`);
+ *   else handle(normalize(item.record), item.origin);
+ * }
+ */
+export async function* readRecords(paths: string[], opts: ReadOptions = {}): AsyncGenerator<FileItem> {
+  const files: FileEntry[] = [];
+  const problems = new Map<number, FileItem[]>();
+  await collect(paths, problems, files);
+  let total = 0;
+  for (const f of files) total += f.size;
+  const progress = { done: 0, total, cb: opts.onProgress };
+  const chunkSize = opts.chunkSize ?? CHUNK;
+  for (let i = 0; i <= files.length; i++) {
+    const before = problems.get(i);
+    if (before) yield* before;
+    const f = files[i];
+    if (f === undefined) break;
+    const start = progress.done;
+    yield* readFile(f.path, chunkSize, progress);
+    if (progress.done !== start + f.size) {
+      progress.done = start + f.size;
+      progress.cb?.(progress.done, progress.total);
+    }
+  }
+}
+
+interface Progress {
+  done: number;
+  total: number;
+  cb: ((bytesDone: number, bytesTotal: number) => void) | undefined;
+}
+
+async function* countedChunks(path: string, chunkSize: number, progress: Progress): AsyncGenerator<Buffer> {
+  const stream = createReadStream(path, { highWaterMark: chunkSize });
+  try {
+    for await (const chunk of stream) {
+      const b = chunk as Buffer;
+      progress.done += b.length;
+      progress.cb?.(progress.done, progress.total);
+      yield b;
+    }
+  } finally {
+    stream.destroy();
+  }
+}
+
+class FileProblem extends Error {
+  constructor(
+    readonly reason: string,
+    readonly line?: number,
+  ) {
+    super(reason);
+    this.name = 'FileProblem';
+  }
+}
+
+/** Bytes of the file, gunzipped when it starts with the gzip magic bytes. */
+async function* fileBytes(path: string, chunkSize: number, progress: Progress): AsyncGenerator<Buffer> {
+  const raw = countedChunks(path, chunkSize, progress);
+  const first = await raw.next();
+  if (first.done) return;
+  const head = first.value;
+  if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) {
+    const rest = async function* (): AsyncGenerator<Buffer> {
+      yield head;
+      yield* raw;
+    };
+    const gunzip = createGunzip();
+    const source = Readable.from(rest());
+    source.on('error', (e) => gunzip.destroy(e));
+    source.pipe(gunzip);
+    try {
+      for await (const chunk of gunzip) yield chunk as Buffer;
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (typeof code === 'string' && code.startsWith('Z_')) {
+        throw new FileProblem(`invalid gzip data: ${(e as Error).message}`);
+      }
+      throw e;
+    } finally {
+      source.destroy();
+      gunzip.destroy();
+    }
+    return;
+  }
+  yield head;
+  yield* raw;
+}
+
+type Encoding = 'utf-8' | 'utf-16le' | 'utf-16be';
+
+function sniff(b: Buffer): Encoding | 'binary' {
+  if (b.length >= 2 && b[0] === 0xff && b[1] === 0xfe) return 'utf-16le';
+  if (b.length >= 2 && b[0] === 0xfe && b[1] === 0xff) return 'utf-16be';
+  const n = Math.min(b.length, SNIFF);
+  let control = 0;
+  for (let i = 0; i < n; i++) {
+    const c = b[i] as number;
+    if (c === 0) return 'binary';
+    if (c < 9 || (c > 13 && c < 32 && c !== 27)) control++;
+  }
+  return control * 20 > n ? 'binary' : 'utf-8';
+}
+
+/** Text chunks of the file; BOM removed; binary data rejected. */
+async function* fileText(path: string, chunkSize: number, progress: Progress): AsyncGenerator<string> {
+  let decoder: TextDecoder | undefined;
+  let sawBytes = false;
+  for await (const b of fileBytes(path, chunkSize, progress)) {
+    if (b.length === 0) continue;
+    if (decoder === undefined) {
+      const enc = sniff(b);
+      if (enc === 'binary') throw new FileProblem('binary data, not a text log export');
+      decoder = new TextDecoder(enc);
+    }
+    sawBytes = true;
+    const s = decoder.decode(b, { stream: true });
+    if (s !== '') yield s;
+  }
+  if (!sawBytes) throw new FileProblem('empty file');
+  const tail = decoder?.decode() ?? '';
+  if (tail !== '') yield tail;
+}
+
+const CSV_EXT_RE = /\.csv(?:\.gz)?$/i;
+const JSON_EXT_RE = /\.(?:json|jsonl|ndjson)(?:\.gz)?$/i;
+
+/** CSV when the name says so; JSON when the name or the first character says so; else a comma in line 1. */
+function isCsv(file: string, first: string, firstChar: string): boolean {
+  if (CSV_EXT_RE.test(file)) return true;
+  if (JSON_EXT_RE.test(file) || firstChar === '{' || firstChar === '[') return false;
+  const nl = first.indexOf('\n');
+  return (nl < 0 ? first : first.slice(0, nl)).indexOf(',') >= 0;
+}
+const WS_RE = /\S/;
+
+function record(value: unknown, file: string, line: number): FileItem {
+  return { kind: 'record', record: value, origin: { file, line } };
+}
+
+/** Records of one parsed JSON value: a container's items (line = index in it) or the value. */
+function* unwrap(value: unknown, file: string, line: number): Generator<FileItem> {
+  const c = containerItems(value);
+  if (c === undefined) {
+    yield record(value, file, line);
+    return;
+  }
+  for (let i = 0; i < c.items.length; i++) yield record(c.items[i], file, i + 1);
+}
+
+function parsePiece(p: JsonPiece, file: string): { value: unknown } | FileItem {
+  try {
+    return { value: JSON.parse(p.text) as unknown };
+  } catch (e) {
+    const { message, offset } = cleanJsonError((e as Error).message);
+    const line = lineOfOffset(p.text, offset, p.line);
+    return { kind: 'problem', origin: { file, line }, reason: `invalid JSON at line ${line}: ${message}` };
+  }
+}
+
+async function* readJson(
+  first: string,
+  text: AsyncGenerator<string>,
+  file: string,
+): AsyncGenerator<FileItem> {
+  const splitter = new JsonSplitter();
+  const handle = function* (pieces: (JsonPiece | JsonSplitError)[]): Generator<FileItem, boolean> {
+    for (const p of pieces) {
+      if (p.kind === 'error') {
+        yield {
+          kind: 'problem',
+          origin: { file, line: p.line },
+          reason: `invalid JSON at line ${p.line}: ${p.message}`,
+        };
+        return false;
+      }
+      const parsed = parsePiece(p, file);
+      if ('kind' in parsed) {
+        yield parsed;
+        return false;
+      }
+      yield* unwrap(parsed.value, file, p.line);
+    }
+    return true;
+  };
+  if (!(yield* handle(splitter.push(first)))) return;
+  for await (const s of text) if (!(yield* handle(splitter.push(s)))) return;
+  if (!(yield* handle(splitter.end()))) return;
+  if (!splitter.sawContent) yield { kind: 'problem', origin: { file }, reason: 'empty file' };
+}
+
+const AUDIT_DATA = 'auditdata';
+
+async function* readCsv(first: string, text: AsyncGenerator<string>, file: string): AsyncGenerator<FileItem> {
+  const parser = new CsvParser();
+  let col = -1;
+  let header: string[] | undefined;
+  const handle = function* (rows: CsvRow[]): Generator<FileItem, boolean> {
+    for (const row of rows) {
+      if (header === undefined) {
+        header = row.fields.map((f) => f.trim());
+        col = header.findIndex((h) => h.toLowerCase() === AUDIT_DATA);
+        if (col < 0) {
+          yield {
+            kind: 'problem',
+            origin: { file },
+            reason:
+              `CSV has no AuditData column (found: ${header.join(', ')}); ` +
+              'export with Search-UnifiedAuditLog or Purview audit search',
+          };
+          return false;
+        }
+        continue;
+      }
+      const ad = row.fields[col];
+      const origin = { file, line: row.line };
+      if (ad === undefined || ad.trim() === '') {
+        yield { kind: 'problem', origin, reason: `CSV row at line ${row.line} has no AuditData value` };
+        continue;
+      }
+      try {
+        yield { kind: 'record', record: JSON.parse(ad) as unknown, origin };
+      } catch (e) {
+        const { message } = cleanJsonError((e as Error).message);
+        yield {
+          kind: 'problem',
+          origin,
+          reason: `AuditData at line ${row.line} is not valid JSON: ${message}`,
+        };
+      }
+    }
+    return true;
+  };
+  if (!(yield* handle(parser.push(first)))) return;
+  for await (const s of text) if (!(yield* handle(parser.push(s)))) return;
+  const end = parser.end();
+  if (!(yield* handle(end.rows))) return;
+  if (end.unclosedQuote) {
+    yield {
+      kind: 'problem',
+      origin: { file, line: end.line },
+      reason: `invalid CSV at line ${end.line}: a quoted field is not closed (the data ends inside it)`,
+    };
+  } else if (header === undefined) {
+    yield { kind: 'problem', origin: { file }, reason: 'empty file' };
+  }
+}
+
+async function* readFile(file: string, chunkSize: number, progress: Progress): AsyncGenerator<FileItem> {
+  const text = fileText(file, chunkSize, progress);
+  try {
+    // Decide the format from the first text that is not whitespace.
+    let first = '';
+    for (;;) {
+      const r = await text.next();
+      if (r.done) break;
+      first += r.value;
+      if (WS_RE.test(first)) break;
+    }
+    const m = WS_RE.exec(first);
+    if (m === null) {
+      yield { kind: 'problem', origin: { file }, reason: 'empty file' };
+      return;
+    }
+    if (isCsv(file, first, first[m.index] as string)) yield* readCsv(first, text, file);
+    else yield* readJson(first, text, file);
+  } catch (e) {
+    if (e instanceof FileProblem) {
+      yield { kind: 'problem', origin: { file }, reason: e.reason };
+    } else {
+      yield { kind: 'problem', origin: { file }, reason: errnoReason(e) };
+    }
+  } finally {
+    await text.return(undefined);
+  }
+}
