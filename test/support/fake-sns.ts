@@ -149,7 +149,9 @@ export async function startFakeSns(opts: { topicName?: string } = {}): Promise<F
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const { status, xml: payload } =
-        req.method === 'POST' ? handle(req.headers, Buffer.concat(chunks).toString('utf8')) : handle({}, ''); // non-POST: reported as a bad request below
+        req.method === 'POST'
+          ? handle(req.headers, Buffer.concat(chunks).toString('utf8'))
+          : { status: 405, xml: '' };
       res.writeHead(status, {
         'content-type': 'text/xml',
         'content-length': Buffer.byteLength(payload),
