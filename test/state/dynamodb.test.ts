@@ -118,6 +118,44 @@ describe('DynamoStateStore on dynalite', () => {
     expect(await rawGet(k)).toMatchObject({ v: { N: '1' }, ttl: { N: '1900000001' }, val: { S: '"u"' } });
   });
 
+  it('stores values over compressAboveBytes deflated in valz when that is smaller, and reads both forms', async () => {
+    const big = {
+      terms: Object.fromEntries(Array.from({ length: 200 }, (_, i) => [`10.0.${i}.1`, [now + i, now]])),
+    };
+    const mid = 'ü'.repeat(600); // 600 characters but 1202 bytes of JSON: over the limit, and compressible
+    const [kb, km, kn, ks] = [key('big'), key('mid'), key('short'), key('small')];
+    await store.write(
+      [
+        { key: kb, expectedVersion: 0, expiresAt: now + HOUR, value: big },
+        { key: km, expectedVersion: null, expiresAt: now + HOUR, value: mid },
+        { key: ks, expectedVersion: 0, expiresAt: now + HOUR, value: { small: true } },
+      ],
+      now,
+    );
+    const rb = await rawGet(kb);
+    expect(rb?.['val']).toBeUndefined();
+    expect(rb?.['valz']?.B?.byteLength).toBeLessThan(JSON.stringify(big).length / 3);
+    expect((await rawGet(km))?.['valz']).toBeDefined();
+    expect((await rawGet(ks))?.['val']?.S).toBe('{"small":true}');
+    const got = await store.get([kb, km, ks], now);
+    expect(got.get(kb)?.value).toStrictEqual(big);
+    expect(got.get(km)?.value).toBe(mid);
+    // Over a (tiny) limit, but deflate makes it longer: stays text.
+    const eager = new DynamoStateStore({ client, tableName: table, compressAboveBytes: 10 });
+    await eager.write(
+      [{ key: kn, expectedVersion: 0, expiresAt: now + HOUR, value: 'abcdefghijklmnop' }],
+      now,
+    );
+    expect((await rawGet(kn))?.['val']?.S).toBe('"abcdefghijklmnop"');
+
+    // A store with compression off still reads deflated items, and writes text.
+    const plain = new DynamoStateStore({ client, tableName: table, compressAboveBytes: Infinity });
+    expect((await plain.get([kb], now)).get(kb)?.value).toStrictEqual(big);
+    await plain.write([{ key: kb, expectedVersion: 1, expiresAt: now + HOUR, value: big }], now);
+    expect(await rawGet(kb)).toMatchObject({ v: { N: '2' }, val: { S: JSON.stringify(big) } });
+    expect((await rawGet(kb))?.['valz']).toBeUndefined();
+  });
+
   it('hides an item past exp that dynalite still stores (no TTL sweeper) and lets it be re-created', async () => {
     const k = key('ttl');
     await store.write([{ key: k, expectedVersion: 0, expiresAt: now + 1000, value: 'old' }], now);
@@ -145,7 +183,13 @@ describe('DynamoStateStore on dynalite', () => {
       store.write(
         [
           { key: ok, expectedVersion: 0, expiresAt: now + HOUR, value: 1 },
-          { key: big, expectedVersion: 0, expiresAt: now + HOUR, value: 'x'.repeat(410 * 1024) },
+          // ~590 KB of base64 noise: still over 400 KB deflated.
+          {
+            key: big,
+            expectedVersion: 0,
+            expiresAt: now + HOUR,
+            value: randomBytes(440 * 1024).toString('base64'),
+          },
         ],
         now,
       ),
@@ -186,8 +230,23 @@ describe('DynamoStateStore on dynalite', () => {
       }),
     );
     const err = await errorOf(() => store.get([j], now));
-    expect(err.message).toContain('has a val that is not JSON');
+    expect(err.message).toContain('has a value that is not JSON (val)');
     expect(err.cause).toBeInstanceOf(SyntaxError);
+    const z = key('badzip');
+    await client.send(
+      new PutItemCommand({
+        TableName: table,
+        Item: {
+          pk: { S: z },
+          v: { N: '1' },
+          exp: { N: String(now + HOUR) },
+          valz: { B: new Uint8Array([1, 2, 3]) },
+        },
+      }),
+    );
+    expect((await errorOf(() => store.get([z], now))).message).toContain(
+      'has a value that is not deflated JSON (valz)',
+    );
   });
 
   it('creates its own client from clientConfig and destroys it on close', async () => {
@@ -203,7 +262,7 @@ describe('countWriteUnits', () => {
   it('adds ceil(itemBytes / 1024), minimum 1, per item written, and stops when detached', async () => {
     const counted = local.client();
     const counter = countWriteUnits(counted);
-    const store = new DynamoStateStore({ client: counted, tableName: table });
+    const store = new DynamoStateStore({ client: counted, tableName: table, compressAboveBytes: Infinity });
     const now = Date.now();
     const p = `wcu-${randomBytes(3).toString('hex')}|`;
     const expiresAt = now + HOUR;
@@ -236,6 +295,13 @@ describe('countWriteUnits', () => {
     );
     expect(conflict.conflicts).toEqual([`${p}large`]);
     expect(counter.units).toBe(7);
+
+    // The same value with compression on (the default) costs 1 unit instead of 3.
+    const zipped = new DynamoStateStore({ client: counted, tableName: table });
+    counter.reset();
+    await zipped.write([{ key: `${p}zipped`, expectedVersion: 0, expiresAt, value: 'x'.repeat(3000) }], now);
+    expect(counter.units).toBe(1);
+    await zipped.close();
 
     counter.reset();
     const many = Array.from({ length: 30 }, (_, i) => ({
@@ -324,7 +390,7 @@ describe('DynamoStateStore request wiring (mocked client)', () => {
     expect(calls[1]?.args[0].input.RequestItems?.[TABLE]).toMatchObject({
       Keys: [{ pk: { S: 'b' } }, { pk: { S: 'c' } }],
       ConsistentRead: true,
-      ProjectionExpression: '#pk, #v, #exp, #val',
+      ProjectionExpression: '#pk, #v, #exp, #val, #valz',
     });
     expect(calls[2]?.args[0].input.RequestItems?.[TABLE]?.Keys).toEqual([{ pk: { S: 'c' } }]);
     expect(sleeps).toHaveLength(2);
