@@ -1,7 +1,30 @@
 /**
- * The rule registry: every shipped detection, in catalogue order. Each rule lives in its own file
+ * The rule registry: every shipped detection. Each rule lives in its own file
  * (shared/rules/<domain>/<rule-id>.ts) with its test events (<rule-id>.cases.ts) and tests beside it.
  */
 import type { RuleDefinition } from '../engine/rule';
+import cloudLoggingDisabled from './cloud/cloud-logging-disabled';
+import bruteForce from './identity/brute-force';
+import passwordSpray from './identity/password-spray';
+import inboxForwarding from './mail/inbox-forwarding';
+import mailUnusualClient from './mail/mail-unusual-client';
+import oauthAppAdminChange from './oauth/oauth-app-admin-change';
+import oauthAppConsent from './oauth/oauth-app-consent';
+import oauthAppMassAccess from './oauth/oauth-app-mass-access';
+import oauthChain from './oauth/oauth-chain';
+import oauthRiskyConsent from './oauth/oauth-risky-consent';
+import oauthScopeGrant from './oauth/oauth-scope-grant';
 
-export const ALL_RULES: readonly RuleDefinition[] = [];
+export const ALL_RULES: readonly RuleDefinition[] = [
+  oauthChain,
+  oauthAppConsent,
+  oauthScopeGrant,
+  oauthAppMassAccess,
+  oauthAppAdminChange,
+  oauthRiskyConsent,
+  mailUnusualClient,
+  inboxForwarding,
+  passwordSpray,
+  bruteForce,
+  cloudLoggingDisabled,
+] as RuleDefinition[];

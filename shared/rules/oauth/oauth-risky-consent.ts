@@ -1,0 +1,55 @@
+import { defineRule } from '../../engine/rule';
+import type { TriplineEvent } from '../../events/types';
+import { thirdPartyAppIdOf } from './app-id';
+import { ENTRA_GRANT_ACTIONS, WORKSPACE_AUTHORIZE, scopeRisk } from './scopes';
+
+export interface RiskyConsentParams extends Record<string, unknown> {
+  /** App (client) ids that never fire: sanctioned apps. */
+  allowApps: string[];
+  /** Minimum scope weight that fires for a single-user consent (1 sensitive read, 2 read/write, 3 takeover). */
+  minWeight: number;
+}
+
+function risky(e: TriplineEvent, p: RiskyConsentParams): boolean {
+  if (e.outcome === 'failure') return false;
+  if (e.source === 'google.workspace' && e.service !== 'token') return false;
+  const app = thirdPartyAppIdOf(e);
+  if (!app || p.allowApps.some((a) => a.toLowerCase() === app)) return false;
+  const risk = scopeRisk(e.app?.scopes);
+  return risk.max >= p.minWeight || (e.app?.consentType === 'AllPrincipals' && risk.max >= 1);
+}
+
+export default defineRule<RiskyConsentParams>({
+  id: 'oauth-risky-consent',
+  title: (c) => {
+    const who = c.event.actor.name ?? c.event.actor.id ?? 'someone';
+    const all = c.event.app?.consentType === 'AllPrincipals' ? ' for all users' : '';
+    return `${who} granted "${c.event.app?.name ?? c.event.app?.id}" ${scopeRisk(c.event.app?.scopes).sensitive.slice(0, 3).join(', ')}${all}`;
+  },
+  description:
+    'A consent, permission grant or Google authorize gave an app that is not allow-listed high-risk scopes (mail read/write, all files, directory or role write, full mailbox access), or admin consent on behalf of every user.',
+  kind: 'match',
+  severity: 'high',
+  escalate: (c) => (scopeRisk(c.event.app?.scopes).max >= 3 || c.event.app?.consentType === 'AllPrincipals' ? 'critical' : undefined),
+  attack: ['T1528', 'T1550.001'],
+  sources: ['entra.audit', 'm365.audit', 'google.workspace'],
+  actions: [...ENTRA_GRANT_ACTIONS, WORKSPACE_AUTHORIZE],
+  params: { allowApps: [], minWeight: 2 },
+  when: risky,
+  // Entra writes consent, delegated grant and service principal records for one consent: one finding per app.
+  dedup: { key: (e) => thirdPartyAppIdOf(e), window: '24h' },
+  why: (c) => {
+    const r = scopeRisk(c.event.app?.scopes);
+    const weight = ['', 'sensitive read', 'read/write of mail, files or directory', 'tenant-wide or takeover'][r.max] ?? '';
+    return `${c.event.action} for app ${c.event.app?.name ?? ''} (${c.event.app?.id}) with ${r.sensitive.join(', ')} (highest risk: ${weight})${
+      c.event.app?.consentType === 'AllPrincipals' ? '; consent type AllPrincipals: every user in the tenant' : ''
+    }; app not on the allow-list`;
+  },
+  runbook: [
+    'Ask the user (or admin) who consented whether they meant to, and what the app is for.',
+    'If not sanctioned: revoke the grant (Entra > Enterprise applications > the app > Permissions; Google Admin > Security > API controls) and revoke the user sessions.',
+    'Look for oauth-chain findings for the same app id: reads or exports after the consent mean data left.',
+    'If sanctioned: add its app id to allowApps for this rule.',
+  ],
+  falsePositives: ['Sanctioned productivity apps that legitimately need mail or file access before they are allow-listed.'],
+});
