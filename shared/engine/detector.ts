@@ -374,7 +374,7 @@ export class Detector {
     const out: Array<Fire | undefined> = [];
     const first = hits[0] as Hit;
     const r = first.rule;
-    const horizon = now - r.windowMs - this.latenessMs;
+    const retain = r.windowMs + this.latenessMs;
     const cap = this.evidenceCap;
     if (r.kind === 'threshold') {
       const v = (w.value as ThresholdValue | undefined) ?? { b: [], ev: [] };
@@ -382,7 +382,7 @@ export class Detector {
       const val: ThresholdValue = w.item ? (v as ThresholdValue) : { b: [], ev: [] };
       let latest = 0;
       for (const h of hits) {
-        const n = thresholdAdd(val, h.e.time, r.windowMs, horizon, this.evidence(h.e), cap);
+        const n = thresholdAdd(val, h.e.time, r.windowMs, retain, this.evidence(h.e), cap);
         if (n < 0) continue;
         w.dirty = true;
         latest = Math.max(latest, h.e.time);
@@ -399,7 +399,7 @@ export class Detector {
       let latest = 0;
       for (const h of hits) {
         const before = Object.keys(val.v).length;
-        const values = distinctAdd(val, h.value as string, h.e.time, r.windowMs, horizon, this.evidence(h.e), cap);
+        const values = distinctAdd(val, h.value as string, h.e.time, r.windowMs, retain, this.evidence(h.e), cap);
         w.dirty = true;
         latest = Math.max(latest, h.e.time);
         if (values.length >= r.count) {
@@ -442,7 +442,7 @@ export class Detector {
     const out: Array<Fire | undefined> = [];
     const s = (signals[0] as { seq: CompiledRule }).seq;
     const val: SequenceValue = w.item ? (w.value as SequenceValue) : { s: [] };
-    const horizon = now - s.windowMs - this.latenessMs;
+    const retain = s.windowMs + this.latenessMs;
     let latest = 0;
     for (const { fire } of signals) {
       const steps: number[] = [];
@@ -452,7 +452,7 @@ export class Detector {
       let added = false;
       for (const i of steps) {
         const app: AppContext | undefined = fire.e.app;
-        if (sequenceAdd(val, i, fire.e.time, this.evidence(fire.e, i, fire.rule.id), app, horizon)) added = true;
+        if (sequenceAdd(val, i, fire.e.time, this.evidence(fire.e, i, fire.rule.id), app, retain)) added = true;
       }
       if (!added) continue;
       w.dirty = true;
@@ -478,12 +478,17 @@ export class Detector {
   private applyFindings(w: Working, fires: Fire[]): Array<{ finding: Finding; created: boolean } | undefined> {
     let cur: FindingValue | undefined = w.item ? (w.value as FindingValue) : undefined;
     let created = false;
+    let updatedExisting = false;
+    // A key may close one suppression window and open the next within one batch: report both.
+    const closed: Array<{ finding: Finding; created: boolean }> = [];
     for (const f of fires) {
       const r = f.rule;
       const t = f.e.time;
       const inWindow = cur && t < cur.end && t >= cur.start - r.dedupWindowMs;
       const severity = this.severityFor(r, f.ctx);
       if (!cur || !inWindow) {
+        if (cur && (created || updatedExisting)) closed.push({ finding: structuredCloneFinding(cur.f), created });
+        updatedExisting = false;
         const { finding, dropped } = this.newFinding(f, severity);
         cur = { f: finding, start: t, end: t + r.dedupWindowMs, extra: dropped };
         created = true;
@@ -503,13 +508,14 @@ export class Detector {
           }
         }
         cur.extra += this.mergeEvidence(cur, f.evidence);
+        if (!created) updatedExisting = true;
       }
       w.dirty = true;
     }
-    if (!cur) return [];
+    if (!cur) return closed;
     w.value = cur;
     w.expiresAt = cur.end + this.latenessMs;
-    return [{ finding: structuredCloneFinding(cur.f), created }];
+    return [...closed, { finding: structuredCloneFinding(cur.f), created }];
   }
 
   private mergeEvidence(cur: FindingValue, add: EvidenceItem[]): number {

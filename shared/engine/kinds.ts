@@ -58,14 +58,16 @@ export function thresholdAdd(
   v: ThresholdValue,
   t: number,
   windowMs: number,
-  horizon: number,
+  retainMs: number,
   ev: EvidenceItem,
   evidenceCap: number,
 ): number {
   if (!pushEvidence(v.ev, ev, evidenceCap)) return -1;
   const size = bucketSize(windowMs);
   const k = Math.floor(t / size) * size;
-  // Drop buckets older than the horizon (window + lateness behind the watermark).
+  // Drop buckets that no window with the newest entry can reach (window + lateness behind it).
+  const newest = Math.max(t, v.b.length ? (v.b[v.b.length - 1] as [number, number])[0] : t);
+  const horizon = newest - retainMs;
   let drop = 0;
   while (drop < v.b.length && (v.b[drop] as [number, number])[0] + size <= horizon) drop++;
   if (drop) v.b.splice(0, drop);
@@ -100,7 +102,7 @@ export function distinctAdd(
   value: string,
   t: number,
   windowMs: number,
-  horizon: number,
+  retainMs: number,
   ev: EvidenceItem,
   evidenceCap: number,
 ): string[] {
@@ -111,6 +113,9 @@ export function distinctAdd(
     if (t > cur[1]) cur[1] = t;
   } else v.v[value] = [t, t];
   const keys = Object.keys(v.v);
+  let newest = t;
+  for (const key of keys) if ((v.v[key] as [number, number])[1] > newest) newest = (v.v[key] as [number, number])[1];
+  const horizon = newest - retainMs;
   for (const key of keys) if ((v.v[key] as [number, number])[1] < horizon) delete v.v[key];
   if (keys.length > MAX_VALUES) {
     const sorted = Object.entries(v.v).sort((a, b) => a[1][1] - b[1][1]);
@@ -196,9 +201,12 @@ export function newTermsAdd(
 }
 
 /** Records a step signal; returns false when this (step, event) was already recorded. */
-export function sequenceAdd(v: SequenceValue, step: number, t: number, ev: EvidenceItem, app: AppContext | undefined, horizon: number): boolean {
+export function sequenceAdd(v: SequenceValue, step: number, t: number, ev: EvidenceItem, app: AppContext | undefined, retainMs: number): boolean {
   for (const s of v.s) if (s[0] === step && s[2].id === ev.id) return false;
   v.s.push([step, t, ev, app ?? null]);
+  let newest = t;
+  for (const s of v.s) if (s[1] > newest) newest = s[1];
+  const horizon = newest - retainMs;
   v.s = v.s.filter((s) => s[1] >= horizon);
   v.s.sort((a, b) => a[1] - b[1] || a[0] - b[0]);
   // Keep the earliest and the latest signals of each step.

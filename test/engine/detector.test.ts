@@ -322,3 +322,19 @@ describe('isolation and validation', () => {
     expect(() => new Detector({ rules: [bruteForce], store, overrides: { nope: { count: 3 } } })).toThrow(/nope.*no rule has this id/);
   });
 });
+
+describe('long replays', () => {
+  it('evaluates old events correctly when one batch spans years', async () => {
+    const { d } = await detector([bruteForce]);
+    const old = Array.from({ length: 10 }, (_, i) => ev({ at: -400 * DAY + i * MIN }));
+    const r = await d.process([...old, ev({ at: 0, actor: { id: 'bob@contoso.com' } })]);
+    expect(r.findings.map((f) => f.principal)).toEqual(['alice@contoso.com']);
+  });
+
+  it('reports every finding a key opens in one batch, one per suppression window', async () => {
+    const stop = defineRule({ ...meta, id: 'stop2', title: 't', kind: 'match', sources: ['aws.cloudtrail'], actions: ['StopLogging'] });
+    const { d } = await detector([stop]);
+    const r = await d.process([0, 3 * DAY, 6 * DAY].map((at) => ev({ source: 'aws.cloudtrail', action: 'StopLogging', actor: { name: 'm' }, at })));
+    expect(r.findings).toHaveLength(3);
+  });
+});
