@@ -18,7 +18,8 @@ export function checkNow(store: string, now: number): void {
   }
 }
 
-function checkKey(store: string, key: unknown, what: string): asserts key is string {
+/** Throws a StateStoreError unless `key` is a non-empty string. */
+export function checkKey(store: string, key: unknown, what: string): asserts key is string {
   if (typeof key !== 'string' || key.length === 0) {
     throw new StateStoreError(
       `${store}: ${what} key must be a non-empty string, got ${JSON.stringify(key)}`,

@@ -26,7 +26,7 @@
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
-import { checkDeletes, checkNow, checkWrites, encodeValue, isLive } from './common';
+import { checkDeletes, checkKey, checkNow, checkWrites, encodeValue, isLive } from './common';
 import { FileLock } from './file-lock';
 import type { StateDelete, StateItem, StateStore, StateWrite, WriteResult } from './port';
 import { StateStoreError } from './port';
@@ -151,6 +151,7 @@ export class EmbeddedStateStore implements StateStore {
     if (now > this.clock) this.clock = now;
     const out = new Map<string, StateItem>();
     for (const key of keys) {
+      if (typeof key !== 'string' || key.length === 0) checkKey(STORE, key, 'get');
       const e = this.items.get(key);
       if (e !== undefined && isLive(e.expiresAt, now)) {
         out.set(key, {

@@ -473,6 +473,19 @@ export function describeStateStoreContract(
         expect((await store.get([k('dup'), k('other')], now)).size).toBe(0);
       });
 
+      it('rejects empty keys, a non-finite now and negative versions', async () => {
+        await expect(store.get([k('a'), ''], now)).rejects.toBeInstanceOf(StateStoreError);
+        await expect(store.write([create('', 1)], now)).rejects.toBeInstanceOf(StateStoreError);
+        await expect(store.write([create(k('a'), 1)], Number.NaN)).rejects.toBeInstanceOf(StateStoreError);
+        await expect(
+          store.write([{ key: k('a'), expectedVersion: -1, expiresAt: now + HOUR, value: 1 }], now),
+        ).rejects.toBeInstanceOf(StateStoreError);
+        await expect(store.delete([{ key: k('a'), expectedVersion: 0 }])).rejects.toBeInstanceOf(
+          StateStoreError,
+        );
+        expect((await store.get([k('a')], now)).size).toBe(0);
+      });
+
       it('rejects a value that is not JSON, writing nothing', async () => {
         await expect(
           store.write([create(k('ok'), 1), create(k('bad'), undefined)], now),
@@ -490,6 +503,7 @@ export function describeStateStoreContract(
       await expect(store.delete([{ key: k('x'), expectedVersion: 1 }])).rejects.toBeInstanceOf(
         StateStoreError,
       );
+      await expect(store.flush()).rejects.toBeInstanceOf(StateStoreError);
     });
 
     (options.persistent === true ? it : it.skip)(
