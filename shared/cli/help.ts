@@ -1,0 +1,134 @@
+/** Flag declarations and help text of every `tripline` command. */
+import { SOURCE_IDS } from '../events/types';
+import { SEVERITIES } from '../engine/findings';
+import type { FlagSpec } from './args';
+
+const HELP: FlagSpec = { name: 'help', short: 'h', kind: 'switch', help: 'Show this help.' };
+
+/** Flags of `tripline replay`. */
+export const REPLAY_FLAGS: readonly FlagSpec[] = [
+  {
+    name: 'format',
+    kind: 'value',
+    values: ['table', 'jsonl'],
+    arg: 'table|jsonl',
+    help: 'table (default): findings table, details and summary. jsonl: one finding JSON per line on stdout, nothing else.',
+  },
+  {
+    name: 'state',
+    kind: 'value',
+    arg: 'PATH',
+    help: "State file kept between replays (default .tripline/state.json; ':memory:' keeps nothing).",
+  },
+  { name: 'reprocess', kind: 'switch', help: 'Replay files even if this state file has already taken them in.' },
+  {
+    name: 'source',
+    kind: 'value',
+    values: SOURCE_IDS,
+    arg: 'SOURCE',
+    help: `Read every record as this source instead of detecting it: ${SOURCE_IDS.join(', ')}.`,
+  },
+  { name: 'tenant', kind: 'value', arg: 'ID', help: 'Tenant for records that carry none (Graph exports).' },
+  { name: 'lateness', kind: 'value', arg: 'DURATION', help: 'How late an event may be and still correlate (default 2h).' },
+  {
+    name: 'fail-on',
+    kind: 'value',
+    values: SEVERITIES,
+    arg: 'SEVERITY',
+    help: `Exit 1 when a finding at or above this severity appears (${SEVERITIES.join(', ')}).`,
+  },
+  { name: 'quarantine', kind: 'value', arg: 'FILE', help: 'Write every record that could not be used to FILE, as JSON lines.' },
+  {
+    name: 'details',
+    kind: 'value',
+    values: ['none', 'high', 'all'],
+    arg: 'none|high|all',
+    help: 'Detail blocks below the table: for high and critical findings (default), all, or none.',
+  },
+  { name: 'no-progress', kind: 'switch', help: 'Never show the progress display (stderr).' },
+  { name: 'config', kind: 'value', arg: 'FILE', help: 'JSON config: {"overrides": {ruleId: {...}}, "globals": {"tenantDomains": [...]}}.' },
+  HELP,
+];
+
+/** Flags of `tripline rules`. */
+export const RULES_FLAGS: readonly FlagSpec[] = [
+  { name: 'format', kind: 'value', values: ['table', 'jsonl'], arg: 'table|jsonl', help: 'table (default) or one JSON object per rule.' },
+  HELP,
+];
+
+function flagLines(specs: readonly FlagSpec[]): string {
+  const left = specs.map((s) => `${s.short ? `-${s.short}, ` : '    '}--${s.name}${s.kind === 'value' ? ` ${s.arg ?? 'VALUE'}` : ''}`);
+  const w = Math.max(...left.map((l) => l.length)) + 2;
+  return specs.map((s, i) => `  ${(left[i] as string).padEnd(w)}${s.help}`).join('\n');
+}
+
+/** `tripline --help`. */
+export function mainHelp(version: string): string {
+  return `tripline ${version}: detects attacks on SaaS and cloud tenants from their audit logs
+(Entra ID, Microsoft 365, AWS CloudTrail, Google Workspace).
+
+Usage:
+  tripline replay <files or folders...> [flags]   Run every detection over exported audit logs.
+  tripline rules [--format table|jsonl]           List the detections.
+  tripline --help                                 Show this help.
+  tripline --version                              Print the version.
+
+Examples:
+  tripline replay ./logs
+  tripline replay signins.json ual.csv --tenant contoso.onmicrosoft.com --fail-on high
+  tripline replay ./logs --format jsonl > findings.jsonl
+  tripline rules
+
+Run \`tripline replay --help\` for the replay flags. Docs: docs/cli.md.
+`;
+}
+
+/** `tripline replay --help`. */
+export function replayHelp(): string {
+  return `Usage: tripline replay <files or folders...> [flags]
+
+Reads exported audit logs, normalizes every record (the source is detected per record), runs the
+detections in event-time order and prints the findings. Folders are read recursively (names starting
+with '.' are skipped). Reads JSON lines, JSON documents and arrays (CloudTrail {"Records": [...]},
+Graph {"value": [...]}, Azure Monitor {"records": [...]}, Workspace {"items": [...]}), CSV exports
+with an AuditData column (Purview / Search-UnifiedAuditLog), and gzip-compressed files.
+
+State: baselines, windows and open sequences are kept in the state file, so replaying Monday's logs
+and then Tuesday's correlates across both. Files already replayed into the state file are skipped
+(matched by content), so nothing is counted twice; --reprocess reads them again.
+
+Flags:
+${flagLines(REPLAY_FLAGS)}
+
+Output: with --format table, stdout holds the findings table, the details blocks and a summary;
+problems go to stderr as "tripline: <file>:<line>: <reason>". With --format jsonl, stdout holds one
+finding per line and nothing else.
+
+Exit codes: 0 done; 1 a finding at or above --fail-on; 2 bad usage, unusable config or state file,
+or nothing readable in the given paths.
+
+Examples:
+  tripline replay ./exports
+  tripline replay monday/ && tripline replay tuesday/          # Tuesday correlates with Monday
+  tripline replay signins.json --tenant 72f988bf-86f1-41af-91ab-2d7cd011db47
+  tripline replay ual.csv --source m365.audit --quarantine bad-records.jsonl
+  tripline replay ./logs --format jsonl --fail-on high > findings.jsonl
+  tripline replay ./logs --state :memory: --details all
+  tripline replay ./logs --config tripline.json --lateness 3h
+`;
+}
+
+/** `tripline rules --help`. */
+export function rulesHelp(): string {
+  return `Usage: tripline rules [flags]
+
+Lists the detections Tripline runs: id, severity, kind, MITRE ATT&CK techniques and title.
+
+Flags:
+${flagLines(RULES_FLAGS)}
+
+Examples:
+  tripline rules
+  tripline rules --format jsonl | jq -r .id
+`;
+}

@@ -1,0 +1,422 @@
+/**
+ * The `tripline` command line: `replay` (exported logs in, findings out), `rules`, `--help`,
+ * `--version`. `bin/tripline.cjs` calls {@link main} with `process.argv.slice(2)` and exits with the
+ * code it returns; tests call it in-process with captured output through {@link CliIO}.
+ *
+ * Output contract: with `--format jsonl`, stdout carries findings only; everything else (problems,
+ * warnings, progress, the summary line) goes to stderr. A mistake in how Tripline was called, an
+ * unusable config or state file, or input with nothing readable gives exit code 2 and one message
+ * that says what to do, never a stack trace.
+ */
+import { readFileSync } from 'node:fs';
+import { open } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
+import { isAbsolute, join, resolve } from 'node:path';
+import { parseDuration } from '../engine/duration';
+import { RuleValidationError } from '../engine/errors';
+import { severityRank } from '../engine/findings';
+import type { Severity } from '../engine/findings';
+import type { RuleDefinition } from '../engine/rule';
+import type { SourceId } from '../events/types';
+import { replay } from '../replay/replay';
+import type { QuarantineEntry, ReplayOptions, ReplaySummary } from '../replay/replay';
+import { ALL_RULES } from '../rules/index';
+import { StateStoreError } from '../state/port';
+import { UsageError, closest, parseArgs } from './args';
+import { ConfigError, loadConfig } from './config';
+import type { ReplayConfig } from './config';
+import { REPLAY_FLAGS, RULES_FLAGS, mainHelp, replayHelp, rulesHelp } from './help';
+import { ProgressDisplay } from './progress';
+import {
+  detailsBlock,
+  detailsFor,
+  findingsTable,
+  makeStyles,
+  num,
+  plural,
+  ruleTitle,
+  rulesTable,
+  summaryBlock,
+  summaryLine,
+} from './render';
+
+/** Exit codes. */
+export const EXIT = {
+  OK: 0,
+  /** A finding at or above `--fail-on`. */
+  FINDINGS: 1,
+  /** Bad usage, unusable config or state file, nothing readable. */
+  USAGE: 2,
+  /** A bug in Tripline. */
+  INTERNAL: 3,
+} as const;
+
+/** Per-record quarantine lines printed on stderr before the rest are only counted. */
+export const QUARANTINE_LINES = 20;
+
+/** Something text can be written to. */
+export interface TextOut {
+  write(s: string): unknown;
+}
+
+/** The world the CLI runs in; every field defaults to the real process. */
+export interface CliIO {
+  stdout?: TextOut | undefined;
+  stderr?: TextOut | undefined;
+  /** Whether stdout / stderr are terminals (colors on stdout; progress redrawn in place on stderr). */
+  isTTY?: { stdout?: boolean | undefined; stderr?: boolean | undefined } | undefined;
+  env?: Readonly<Record<string, string | undefined>> | undefined;
+  /** Base for relative paths. */
+  cwd?: string | undefined;
+  /** The rules `replay` and `rules` use (default: ALL_RULES); for tests. */
+  rules?: readonly RuleDefinition[] | undefined;
+}
+
+interface Ctx {
+  out: TextOut;
+  err: TextOut;
+  stdoutTTY: boolean;
+  stderrTTY: boolean;
+  env: Readonly<Record<string, string | undefined>>;
+  cwd: string;
+  rules: readonly RuleDefinition[];
+}
+
+const COMMANDS = ['replay', 'rules', 'help'];
+const DEFAULT_STATE = join('.tripline', 'state.json');
+
+/** The package version, read once. */
+export function version(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version?: unknown };
+    return typeof pkg.version === 'string' ? pkg.version : 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}
+
+/**
+ * Runs the CLI and resolves to its exit code. Never rejects for bad input; an unexpected error is
+ * reported as an internal error (exit 3), with its stack only when TRIPLINE_DEBUG is set.
+ *
+ * @example
+ * process.exitCode = await main(process.argv.slice(2));
+ * @example
+ * // in a test
+ * let out = '';
+ * const code = await main(['replay', 'logs/', '--format', 'jsonl'], { stdout: { write: (s) => (out += s) } });
+ */
+export async function main(argv: readonly string[], io: CliIO = {}): Promise<number> {
+  const ctx: Ctx = {
+    out: io.stdout ?? process.stdout,
+    err: io.stderr ?? process.stderr,
+    stdoutTTY: io.isTTY?.stdout ?? (io.stdout ? false : process.stdout.isTTY === true),
+    stderrTTY: io.isTTY?.stderr ?? (io.stderr ? false : process.stderr.isTTY === true),
+    env: io.env ?? process.env,
+    cwd: io.cwd ?? process.cwd(),
+    rules: io.rules ?? ALL_RULES,
+  };
+  if (!io.stdout) ignoreEpipe();
+  try {
+    return await dispatch(argv, ctx);
+  } catch (err) {
+    return report(err, ctx);
+  }
+}
+
+function ignoreEpipe(): void {
+  // `tripline replay ... | head` closes stdout early; that is not an error worth a stack trace.
+  if (process.stdout.listenerCount('error') === 0) {
+    process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code !== 'EPIPE') throw e;
+    });
+  }
+}
+
+function say(ctx: Ctx, line: string): void {
+  ctx.err.write(`tripline: ${line}\n`);
+}
+
+function report(err: unknown, ctx: Ctx): number {
+  if (err instanceof UsageError) {
+    say(ctx, err.message);
+    return EXIT.USAGE;
+  }
+  if (err instanceof ConfigError) {
+    for (const p of err.problems) say(ctx, `${err.file}: ${p}`);
+    say(ctx, `fix ${err.file} and run again (format: docs/cli.md, "Config file").`);
+    return EXIT.USAGE;
+  }
+  if (err instanceof StateStoreError) {
+    say(ctx, err.message);
+    return EXIT.USAGE;
+  }
+  const msg = err instanceof Error ? err.message : String(err);
+  say(ctx, `internal error: ${msg}`);
+  if (ctx.env['TRIPLINE_DEBUG'] && err instanceof Error && err.stack) ctx.err.write(`${err.stack}\n`);
+  else say(ctx, 'this is a bug in Tripline; run again with TRIPLINE_DEBUG=1 for details and report it.');
+  return EXIT.INTERNAL;
+}
+
+async function dispatch(argv: readonly string[], ctx: Ctx): Promise<number> {
+  const [first, ...rest] = argv;
+  if (first === undefined) {
+    ctx.err.write(mainHelp(version()));
+    say(ctx, 'missing command. Try `tripline replay <files or folders...>`.');
+    return EXIT.USAGE;
+  }
+  if (first === '--help' || first === '-h') {
+    ctx.out.write(mainHelp(version()));
+    return EXIT.OK;
+  }
+  if (first === '--version' || first === '-v' || first === '-V') {
+    ctx.out.write(`${version()}\n`);
+    return EXIT.OK;
+  }
+  if (first === 'help') {
+    const topic = rest[0];
+    if (topic === 'replay') ctx.out.write(replayHelp());
+    else if (topic === 'rules') ctx.out.write(rulesHelp());
+    else ctx.out.write(mainHelp(version()));
+    return EXIT.OK;
+  }
+  if (first === 'replay') return replayCommand(rest, ctx);
+  if (first === 'rules') return rulesCommand(rest, ctx);
+  if (first.startsWith('-')) {
+    throw new UsageError(`unknown flag ${first} before the command. Flags go after it: \`tripline replay --help\`.`);
+  }
+  const near = closest(first, COMMANDS);
+  throw new UsageError(`unknown command '${first}'.${near ? ` Did you mean ${near}?` : ''} Run \`tripline --help\`.`);
+}
+
+function rulesCommand(argv: readonly string[], ctx: Ctx): number {
+  const { flags, positionals } = parseArgs(argv, RULES_FLAGS, 'Run `tripline rules --help`.');
+  if (flags.has('help')) {
+    ctx.out.write(rulesHelp());
+    return EXIT.OK;
+  }
+  if (positionals.length) {
+    throw new UsageError(`\`tripline rules\` takes no arguments (got '${positionals[0]}'). Run \`tripline rules --help\`.`);
+  }
+  const rules = [...ctx.rules].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  if (flags.get('format') === 'jsonl') {
+    let text = '';
+    for (const r of rules) {
+      text += `${JSON.stringify({
+        id: r.id,
+        title: ruleTitle(r),
+        severity: r.severity,
+        kind: r.kind,
+        attack: r.attack,
+        sources: r.sources,
+        description: r.description,
+      })}\n`;
+    }
+    ctx.out.write(text);
+    return EXIT.OK;
+  }
+  const st = makeStyles(useColor(ctx));
+  if (!rules.length) {
+    say(ctx, 'no rules are registered in this build.');
+    return EXIT.OK;
+  }
+  ctx.out.write(rulesTable(rules, st));
+  ctx.out.write(`\n${plural(rules.length, 'rule')}.\n`);
+  return EXIT.OK;
+}
+
+function useColor(ctx: Ctx): boolean {
+  return ctx.stdoutTTY && ctx.env['NO_COLOR'] === undefined && ctx.env['TERM'] !== 'dumb';
+}
+
+/** Buffered JSON-lines writer for --quarantine. */
+class QuarantineFile {
+  private buf = '';
+  private pending: Promise<unknown> = Promise.resolve();
+  private failure: unknown;
+  count = 0;
+
+  private constructor(
+    private readonly fh: FileHandle,
+    readonly shown: string,
+  ) {}
+
+  static async open(abs: string, shown: string): Promise<QuarantineFile> {
+    try {
+      return new QuarantineFile(await open(abs, 'w'), shown);
+    } catch (err) {
+      throw new UsageError(`cannot write the quarantine file ${shown}: ${(err as Error).message}. Choose another --quarantine path.`);
+    }
+  }
+
+  add(q: QuarantineEntry): void {
+    this.count++;
+    this.buf += `${JSON.stringify({ file: q.file, line: q.line ?? null, reason: q.reason, excerpt: q.excerpt ?? null })}\n`;
+    if (this.buf.length >= 1 << 16) this.drain();
+  }
+
+  private drain(): void {
+    const chunk = this.buf;
+    this.buf = '';
+    this.pending = this.pending.then(() => this.fh.write(chunk)).catch((e: unknown) => (this.failure ??= e));
+  }
+
+  async close(): Promise<void> {
+    this.drain();
+    await this.pending;
+    await this.fh.close();
+    if (this.failure) throw new UsageError(`cannot write the quarantine file ${this.shown}: ${(this.failure as Error).message}.`);
+  }
+}
+
+async function replayCommand(argv: readonly string[], ctx: Ctx): Promise<number> {
+  const hint = 'Run `tripline replay --help`.';
+  const { flags, positionals } = parseArgs(argv, REPLAY_FLAGS, hint);
+  if (flags.has('help')) {
+    ctx.out.write(replayHelp());
+    return EXIT.OK;
+  }
+  if (!positionals.length) {
+    throw new UsageError(`replay needs at least one file or folder, e.g. \`tripline replay ./logs\`. ${hint}`);
+  }
+  const str = (name: string): string | undefined => {
+    const v = flags.get(name);
+    return typeof v === 'string' ? v : undefined;
+  };
+  const format = str('format') ?? 'table';
+  const details = (str('details') ?? 'high') as 'none' | 'high' | 'all';
+  const failOn = str('fail-on') as Severity | undefined;
+  const lateness = str('lateness');
+  if (lateness !== undefined && parseDuration(lateness) === undefined) {
+    throw new UsageError(`--lateness must be a duration like 30m, 2h or 1d, not '${lateness}'. ${hint}`);
+  }
+  const abs = (p: string) => (isAbsolute(p) ? resolve(p) : resolve(ctx.cwd, p));
+  const stateArg = str('state') ?? DEFAULT_STATE;
+  const stateAbs = stateArg === ':memory:' ? undefined : abs(stateArg);
+  const quarantineArg = str('quarantine');
+
+  let config: ReplayConfig | undefined;
+  const configArg = str('config');
+  if (configArg !== undefined) config = await loadConfig(abs(configArg), configArg);
+
+  const progress = new ProgressDisplay({
+    write: (s) => ctx.err.write(s),
+    tty: ctx.stderrTTY,
+    enabled: !flags.has('no-progress'),
+  });
+  let shownRecords = 0;
+  const qfile = quarantineArg === undefined ? undefined : await QuarantineFile.open(abs(quarantineArg), quarantineArg);
+  const exclude: string[] = [];
+  if (stateAbs) exclude.push(stateAbs, `${stateAbs}.lock`);
+  if (quarantineArg !== undefined) exclude.push(abs(quarantineArg));
+
+  const opts: ReplayOptions = {
+    state: stateAbs ?? ':memory:',
+    rules: ctx.rules,
+    cwd: ctx.cwd,
+    exclude,
+    reprocess: flags.has('reprocess'),
+    onFileProblem: (q) => {
+      qfile?.add(q);
+      progress.log(`tripline: ${q.file}: ${q.reason}`);
+    },
+    onQuarantine: (q) => {
+      qfile?.add(q);
+      if (shownRecords++ < QUARANTINE_LINES) progress.log(`tripline: ${q.file}:${q.line ?? '?'}: ${q.reason}`);
+    },
+    onProgress: (p) => progress.update(p),
+  };
+  const source = str('source');
+  if (source !== undefined) opts.source = source as SourceId;
+  const tenant = str('tenant');
+  if (tenant !== undefined) opts.tenant = tenant;
+  if (lateness !== undefined) opts.lateness = lateness;
+  if (config) {
+    opts.overrides = config.overrides;
+    opts.globals = config.globals;
+  }
+
+  let summary: ReplaySummary;
+  try {
+    summary = await replay(positionals, opts);
+  } catch (err) {
+    progress.done();
+    await qfile?.close().catch(() => undefined);
+    if (err instanceof RuleValidationError) {
+      const file = configArg ?? 'the rule set';
+      throw new ConfigError(
+        file,
+        err.issues.map((i) => (i.path === 'overrides' ? `overrides.${i.ruleId}: ${i.message}` : `${i.ruleId} (${i.path}): ${i.message}`)),
+      );
+    }
+    if (err instanceof StateStoreError) {
+      throw new StateStoreError(
+        `${err.message} (state: ${stateArg}; use --state PATH for another file, or --state :memory: to keep none)`,
+        err.store,
+        { cause: err },
+      );
+    }
+    throw err;
+  }
+  progress.done();
+  await qfile?.close();
+
+  // Warnings, on stderr.
+  const hidden = summary.quarantined - Math.min(summary.quarantined, QUARANTINE_LINES);
+  if (hidden > 0) {
+    say(
+      ctx,
+      `… and ${num(hidden)} more quarantined record${hidden === 1 ? '' : 's'} ` +
+        (qfile ? `(all written to ${qfile.shown})` : '(see --quarantine FILE)'),
+    );
+  } else if (qfile && qfile.count) {
+    say(ctx, `${plural(qfile.count, 'problem')} written to ${qfile.shown}`);
+  }
+  if (summary.skipped) {
+    say(ctx, `skipped ${plural(summary.skipped, 'file')} already replayed into ${stateArg} (use --reprocess)`);
+  }
+  if (summary.duplicates) {
+    say(ctx, `skipped ${plural(summary.duplicates, 'file')} with the same content as another input file`);
+  }
+  for (const e of summary.ruleErrors) {
+    say(ctx, `rule ${e.ruleId} failed on ${plural(e.count, 'event')} (first: event ${e.eventId}): ${e.message}`);
+  }
+  const readable = summary.eventsNormalized > 0 || summary.skipped > 0 || summary.duplicates > 0;
+  if (!readable && (summary.fileProblems.length > 0 || summary.quarantined > 0)) {
+    say(
+      ctx,
+      'nothing readable in the given paths (see the problems above). Give exported audit logs: JSON lines, ' +
+        `JSON documents or arrays, or CSV with an AuditData column; or force the source with --source. ${hint}`,
+    );
+    return EXIT.USAGE;
+  }
+
+  // Results.
+  if (format === 'jsonl') {
+    let text = '';
+    for (const f of summary.findings) text += `${JSON.stringify(f)}\n`;
+    if (text) ctx.out.write(text);
+    ctx.err.write(`${summaryLine(summary)}\n`);
+  } else {
+    const st = makeStyles(useColor(ctx));
+    let text = '';
+    if (summary.findings.length) {
+      text += findingsTable(summary.findings, st);
+      const byId = new Map(ctx.rules.map((r) => [r.id, r]));
+      const shown = detailsFor(summary.findings, details);
+      for (const f of shown) text += `\n${detailsBlock(f, byId.get(f.ruleId), st)}`;
+    } else {
+      text += 'No findings.\n';
+    }
+    text += `\n${summaryBlock(summary, st)}`;
+    ctx.out.write(text);
+  }
+  if (failOn !== undefined) {
+    const hit = summary.findings.filter((f) => severityRank(f.severity) >= severityRank(failOn)).length;
+    if (hit) {
+      say(ctx, `${plural(hit, 'finding')} at or above ${failOn} (--fail-on ${failOn}): exit 1`);
+      return EXIT.FINDINGS;
+    }
+  }
+  return EXIT.OK;
+}
