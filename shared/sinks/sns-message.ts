@@ -279,7 +279,7 @@ function trimNote(finding: Finding, view: EvidenceView): string {
   return (
     `${fmtInt(view.omitted)} of ${fmtInt(view.total)} evidence items were left out of this SNS message ` +
     `to fit the SNS 256 KB message limit (kept the first ${fmtInt(head)}${tailPart}). ` +
-    `The full list is kept with finding id ${finding.id} in the Tripline state store.`
+    `The finding's count says how many events matched; search the source logs by the times above (finding id ${finding.id}) for the rest.`
   );
 }
 

@@ -267,13 +267,13 @@ describe('renderSnsMessage: the 256 KB limit', () => {
     });
   });
 
-  it('says in the JSON how many were left out and where the full list is', () => {
+  it('says in the JSON how many were left out and where to find the rest', () => {
     const omitted = 5000 - json.evidence.length;
     expect(json.evidenceNote).toBe(
       `${omitted.toLocaleString('en-US')} of 5,000 evidence items were left out of this SNS message to fit ` +
         `the SNS 256 KB message limit (kept the first ${Math.ceil(json.evidence.length / 2)} and the last ` +
-        `${Math.floor(json.evidence.length / 2)}). The full list is kept with finding id ${f.id} in the ` +
-        'Tripline state store.',
+        `${Math.floor(json.evidence.length / 2)}). The finding's count says how many events matched; search ` +
+        `the source logs by the times above (finding id ${f.id}) for the rest.`,
     );
   });
 
