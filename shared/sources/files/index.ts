@@ -27,10 +27,20 @@ import type { CsvRow } from './csv';
 import { JsonSplitter, cleanJsonError, lineOfOffset } from './json-splitter';
 import type { JsonPiece, JsonSplitError } from './json-splitter';
 
-/** One item from {@link readRecords}: a parsed record, or a problem with a file or a CSV row. */
+/**
+ * One item from {@link readRecords}: a parsed record, or a problem. A problem whose origin has no
+ * `line` concerns the whole file (nothing more is read from it; its reason names the line where
+ * the trouble is, if any); a problem with a `line` concerns one CSV row, and reading goes on.
+ */
 export type FileItem =
   | { kind: 'record'; record: unknown; origin: RecordOrigin }
-  | { kind: 'problem'; origin: RecordOrigin; reason: string };
+  | {
+      kind: 'problem';
+      origin: RecordOrigin;
+      reason: string;
+      /** The first characters of the unreadable row, for a person to look at. */
+      excerpt?: string | undefined;
+    };
 
 /** Options of {@link readRecords}. */
 export interface ReadOptions {
@@ -266,7 +276,7 @@ function parsePiece(p: JsonPiece, file: string): { value: unknown } | FileItem {
   } catch (e) {
     const { message, offset } = cleanJsonError((e as Error).message);
     const line = lineOfOffset(p.text, offset, p.line);
-    return { kind: 'problem', origin: { file, line }, reason: `invalid JSON at line ${line}: ${message}` };
+    return { kind: 'problem', origin: { file }, reason: `invalid JSON at line ${line}: ${message}` };
   }
 }
 
@@ -281,7 +291,7 @@ async function* readJson(
       if (p.kind === 'error') {
         yield {
           kind: 'problem',
-          origin: { file, line: p.line },
+          origin: { file },
           reason: `invalid JSON at line ${p.line}: ${p.message}`,
         };
         return false;
@@ -302,6 +312,7 @@ async function* readJson(
 }
 
 const AUDIT_DATA = 'auditdata';
+const EXCERPT = 200;
 
 async function* readCsv(first: string, text: AsyncGenerator<string>, file: string): AsyncGenerator<FileItem> {
   const parser = new CsvParser();
@@ -330,16 +341,20 @@ async function* readCsv(first: string, text: AsyncGenerator<string>, file: strin
         yield { kind: 'problem', origin, reason: `CSV row at line ${row.line} has no AuditData value` };
         continue;
       }
+      let parsed: unknown;
       try {
-        yield { kind: 'record', record: JSON.parse(ad) as unknown, origin };
+        parsed = JSON.parse(ad);
       } catch (e) {
         const { message } = cleanJsonError((e as Error).message);
         yield {
           kind: 'problem',
           origin,
           reason: `AuditData at line ${row.line} is not valid JSON: ${message}`,
+          excerpt: ad.length > EXCERPT ? ad.slice(0, EXCERPT) + '…' : ad,
         };
+        continue;
       }
+      yield { kind: 'record', record: parsed, origin };
     }
     return true;
   };
@@ -350,7 +365,7 @@ async function* readCsv(first: string, text: AsyncGenerator<string>, file: strin
   if (end.unclosedQuote) {
     yield {
       kind: 'problem',
-      origin: { file, line: end.line },
+      origin: { file },
       reason: `invalid CSV at line ${end.line}: a quoted field is not closed (the data ends inside it)`,
     };
   } else if (header === undefined) {
