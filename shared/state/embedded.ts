@@ -224,16 +224,18 @@ export class EmbeddedStateStore implements StateStore {
     return this.flushInternal();
   }
 
-  /** Flushes, then releases the lock. Further calls fail; calling close again is a no-op. */
+  /**
+   * Flushes, then releases the lock. Further calls fail; calling close again is a no-op. If the final
+   * save fails, the error is thrown and the store stays open and locked, so nothing is lost: fix the
+   * cause (disk full, permissions) and call close again. (If the process exits instead, the lock is
+   * stale and the next open takes it over.)
+   */
   async close(): Promise<void> {
     if (this.closed) return;
-    try {
-      await this.flushInternal();
-    } finally {
-      this.closed = true;
-      this.items.clear();
-      await this.lock?.release();
-    }
+    await this.flushInternal();
+    this.closed = true;
+    this.items.clear();
+    await this.lock?.release();
   }
 
   private flushInternal(): Promise<void> {

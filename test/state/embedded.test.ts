@@ -169,10 +169,12 @@ describe('EmbeddedStateStore persistence', () => {
     expect(err.message).toContain(`Cannot save state file ${path}`);
     expect(err.cause).toBeDefined();
     expect(err.store).toBe('embedded');
+    await expect(store.close()).rejects.toBeInstanceOf(StateStoreError); // stays open and locked
+    await store.write([{ key: 'b', expectedVersion: 0, expiresAt: Date.now() + HOUR, value: 2 }], Date.now());
     await fs.rmdir(path);
-    await store.flush(); // still dirty: the retry writes it
-    expect((await fs.readFile(path, 'utf8')).split('\n')).toHaveLength(3);
-    await store.close();
+    await store.close(); // still dirty: the retry writes it, then unlocks
+    expect((await fs.readFile(path, 'utf8')).trimEnd().split('\n')).toHaveLength(3);
+    await expect(fs.stat(`${path}.lock`)).rejects.toMatchObject({ code: 'ENOENT' });
   });
 
   it(':memory: never touches the disk', async () => {
