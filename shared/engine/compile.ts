@@ -84,7 +84,11 @@ export function compileRules(defs: readonly RuleDefinition[], opts: CompileOptio
   }
   for (const oid of Object.keys(overrides)) {
     if (!seen.has(oid))
-      issues.push({ ruleId: oid, path: 'overrides', message: `no rule has this id; known ids: ${[...seen].sort().join(', ')}` });
+      issues.push({
+        ruleId: oid,
+        path: 'overrides',
+        message: `no rule has this id; known ids: ${[...seen].sort().join(', ')}`,
+      });
   }
 
   const compiled = new Map<string, CompiledRule>();
@@ -106,7 +110,11 @@ export function compileRules(defs: readonly RuleDefinition[], opts: CompileOptio
           const why = seen.has(sid) ? 'is disabled' : 'does not exist';
           issues.push({ ruleId: r.id, path: `steps[${i}]`, message: `step rule '${sid}' ${why}` });
         } else if (target.kind === 'sequence') {
-          issues.push({ ruleId: r.id, path: `steps[${i}]`, message: `step rule '${sid}' is itself a sequence` });
+          issues.push({
+            ruleId: r.id,
+            path: `steps[${i}]`,
+            message: `step rule '${sid}' is itself a sequence`,
+          });
         } else {
           if (!target.stepOf.includes(r)) target.stepOf.push(r);
         }
@@ -163,7 +171,9 @@ function compileOne(
   const severity = o.severity ?? d.severity;
   if (!SEVERITIES.includes(severity)) bad('severity', `must be one of ${SEVERITIES.join(', ')}`);
   if (!Array.isArray(d.attack) || d.attack.length === 0) bad('attack', 'needs at least one ATT&CK id');
-  else for (const a of d.attack) if (!ATTACK_RE.test(a)) bad('attack', `'${a}' is not an ATT&CK id like T1110.003`);
+  else
+    for (const a of d.attack)
+      if (!ATTACK_RE.test(a)) bad('attack', `'${a}' is not an ATT&CK id like T1110.003`);
   if (!Array.isArray(d.sources) || d.sources.length === 0) bad('sources', 'needs at least one source');
   else for (const s of d.sources) if (!SOURCE_IDS.includes(s)) bad('sources', `unknown source '${s}'`);
   if (!Array.isArray(d.runbook) || d.runbook.length === 0) bad('runbook', 'needs at least one step');
@@ -188,7 +198,8 @@ function compileOne(
     return ms ?? 0;
   };
   const needCount = (n: number | undefined) => {
-    if (typeof n !== 'number' || !Number.isInteger(n) || n < 1) bad('count', `'${String(n)}' must be a whole number >= 1`);
+    if (typeof n !== 'number' || !Number.isInteger(n) || n < 1)
+      bad('count', `'${String(n)}' must be a whole number >= 1`);
     return n ?? 0;
   };
   switch (d.kind) {
@@ -228,7 +239,10 @@ function compileOne(
         });
       break;
     default:
-      bad('kind', `unknown kind '${String((d as { kind?: unknown }).kind)}'; use match, threshold, distinct, new_terms or sequence`);
+      bad(
+        'kind',
+        `unknown kind '${String((d as { kind?: unknown }).kind)}'; use match, threshold, distinct, new_terms or sequence`,
+      );
       return undefined;
   }
   const params = { ...globals, ...(d.params ?? {}), ...(o.params ?? {}) };

@@ -30,7 +30,7 @@ import {
   type SequenceValue,
   type ThresholdValue,
 } from './kinds';
-import type { ChainLink, Duration, FireContext, RuleDefinition } from './rule';
+import type { Duration, FireContext, RuleDefinition } from './rule';
 
 export interface DetectorOptions extends CompileOptions {
   rules: readonly RuleDefinition[];
@@ -117,7 +117,8 @@ export class Detector {
     this.ruleSet = compileRules(opts.rules, opts);
     this.store = opts.store;
     const lateness = parseDuration(opts.lateness ?? '2h');
-    if (lateness === undefined) throw new Error(`lateness '${String(opts.lateness)}' is not a duration like "2h"`);
+    if (lateness === undefined)
+      throw new Error(`lateness '${String(opts.lateness)}' is not a duration like "2h"`);
     this.latenessMs = lateness;
     this.evidenceCap = Math.max(2, opts.evidenceCap ?? 20);
     this.maxAttempts = opts.maxAttempts ?? 8;
@@ -125,7 +126,14 @@ export class Detector {
 
   /** Evaluates one batch. Events may be in any order; they are evaluated by event time. */
   async process(input: readonly TriplineEvent[]): Promise<BatchResult> {
-    const stats: BatchStats = { events: input.length, hits: 0, stateReads: 0, stateWrites: 0, conflicts: 0, fires: {} };
+    const stats: BatchStats = {
+      events: input.length,
+      hits: 0,
+      stateReads: 0,
+      stateWrites: 0,
+      conflicts: 0,
+      fires: {},
+    };
     const errors = new Map<string, RuleErrorReport>();
     const result: BatchResult = { findings: [], updated: [], ruleErrors: [], stats };
     if (!input.length) return result;
@@ -135,7 +143,13 @@ export class Detector {
     const fail = (ruleId: string, eventId: string, err: unknown) => {
       const prev = errors.get(ruleId);
       if (prev) prev.count++;
-      else errors.set(ruleId, { ruleId, eventId, message: err instanceof Error ? err.message : String(err), count: 1 });
+      else
+        errors.set(ruleId, {
+          ruleId,
+          eventId,
+          message: err instanceof Error ? err.message : String(err),
+          count: 1,
+        });
     };
 
     // Phase A: predicates (pure, stateless), group keys, and every state key the batch may touch.
@@ -160,7 +174,7 @@ export class Detector {
             fail(r.id, e.id, err);
             continue;
           }
-          if (hit.group === undefined || hit.value === undefined && r.kind !== 'threshold') continue;
+          if (hit.group === undefined || (hit.value === undefined && r.kind !== 'threshold')) continue;
           if (r.kind === 'new_terms' && r.allow.has((hit.value as string).toLowerCase())) continue;
           hit.stateKey = `${r.kind[0]}|${r.id}|${e.tenant}|${hit.group}`;
           keys.add(hit.stateKey);
@@ -186,9 +200,13 @@ export class Detector {
     stats.stateReads += keys.size;
 
     // Stage 1: rule state.
-    const byKey = groupBy(hits.filter((h) => h.stateKey), (h) => h.stateKey as string);
-    const fires: Fire[] = [];
-    const stage1 = await this.stage(byKey, cache, now, stats, (w, units) => this.applyRuleState(w, units, now, fail));
+    const byKey = groupBy(
+      hits.filter((h) => h.stateKey),
+      (h) => h.stateKey as string,
+    );
+    const stage1 = await this.stage(byKey, cache, now, stats, (w, units) =>
+      this.applyRuleState(w, units, now, fail),
+    );
     for (const h of hits) if (h.rule.kind === 'match') stage1.push(this.matchFire(h, fail));
     const stage1Fires = stage1.filter((f): f is Fire => f !== undefined).sort((a, b) => a.e.time - b.e.time);
     for (const f of stage1Fires) stats.fires[f.rule.id] = (stats.fires[f.rule.id] ?? 0) + 1;
@@ -202,14 +220,24 @@ export class Detector {
       }
     }
     const seqFires = (
-      await this.stage(groupBy(signals, (s) => s.key), cache, now, stats, (w, units) => this.applySequence(w, units, now, fail))
+      await this.stage(
+        groupBy(signals, (s) => s.key),
+        cache,
+        now,
+        stats,
+        (w, units) => this.applySequence(w, units, now, fail),
+      )
     ).filter((f): f is Fire => f !== undefined);
     for (const f of seqFires) stats.fires[f.rule.id] = (stats.fires[f.rule.id] ?? 0) + 1;
 
     // Stage 3: findings, one per dedup key per window.
     const emitting = [...stage1Fires.filter((f) => f.rule.emit), ...seqFires.filter((f) => f.rule.emit)];
-    const outcomes = await this.stage(groupBy(emitting, (f) => f.findingKey), cache, now, stats, (w, units) =>
-      this.applyFindings(w, units),
+    const outcomes = await this.stage(
+      groupBy(emitting, (f) => f.findingKey),
+      cache,
+      now,
+      stats,
+      (w, units) => this.applyFindings(w, units),
     );
     const created = new Map<string, Finding>();
     const updated = new Map<string, Finding>();
@@ -237,7 +265,11 @@ export class Detector {
     }
   }
 
-  private seqKey(s: CompiledRule, e: TriplineEvent, fail: (r: string, e: string, err: unknown) => void): string | undefined {
+  private seqKey(
+    s: CompiledRule,
+    e: TriplineEvent,
+    fail: (r: string, e: string, err: unknown) => void,
+  ): string | undefined {
     let v: string | undefined;
     try {
       v = s.by?.(e);
@@ -265,7 +297,7 @@ export class Detector {
     } catch {
       k = undefined;
     }
-    return `${e.tenant}|${k ?? (r.kind === 'match' ? this.principalOf(r, e, group) : group ?? 'unknown')}`;
+    return `${e.tenant}|${k ?? (r.kind === 'match' ? this.principalOf(r, e, group) : (group ?? 'unknown'))}`;
   }
 
   private findingKey(r: CompiledRule, e: TriplineEvent, group: string | undefined): string {
@@ -290,7 +322,8 @@ export class Detector {
         const w: Working = { item, value: item?.value, dirty: false, expiresAt: item?.expiresAt ?? 0 };
         results.set(key, apply(w, units.get(key) as U[]));
         working.set(key, w);
-        if (w.dirty) writes.push({ key, expectedVersion: item?.version ?? 0, expiresAt: w.expiresAt, value: w.value });
+        if (w.dirty)
+          writes.push({ key, expectedVersion: item?.version ?? 0, expiresAt: w.expiresAt, value: w.value });
       }
       if (!writes.length) break;
       const { conflicts } = await this.store.write(writes, now);
@@ -298,7 +331,12 @@ export class Detector {
       const conflicted = new Set(conflicts);
       for (const wr of writes) {
         if (conflicted.has(wr.key)) continue;
-        cache.set(wr.key, { key: wr.key, version: (wr.expectedVersion ?? 0) + 1, expiresAt: wr.expiresAt, value: wr.value });
+        cache.set(wr.key, {
+          key: wr.key,
+          version: (wr.expectedVersion ?? 0) + 1,
+          expiresAt: wr.expiresAt,
+          value: wr.value,
+        });
       }
       if (!conflicts.length) break;
       stats.conflicts += conflicts.length;
@@ -370,7 +408,12 @@ export class Detector {
     }
   }
 
-  private applyRuleState(w: Working, hits: Hit[], now: number, fail: (r: string, e: string, err: unknown) => void): Array<Fire | undefined> {
+  private applyRuleState(
+    w: Working,
+    hits: Hit[],
+    now: number,
+    fail: (r: string, e: string, err: unknown) => void,
+  ): Array<Fire | undefined> {
     const out: Array<Fire | undefined> = [];
     const first = hits[0] as Hit;
     const r = first.rule;
@@ -399,13 +442,37 @@ export class Detector {
       let latest = 0;
       for (const h of hits) {
         const before = Object.keys(val.v).length;
-        const values = distinctAdd(val, h.value as string, h.e.time, r.windowMs, retain, this.evidence(h.e), cap);
+        const values = distinctAdd(
+          val,
+          h.value as string,
+          h.e.time,
+          r.windowMs,
+          retain,
+          this.evidence(h.e),
+          cap,
+        );
         w.dirty = true;
         latest = Math.max(latest, h.e.time);
         if (values.length >= r.count) {
-          const ctx: FireContext = { event: h.e, params: r.params, observed: values.length, values: values.sort() };
+          const ctx: FireContext = {
+            event: h.e,
+            params: r.params,
+            observed: values.length,
+            values: values.sort(),
+          };
           const isNewValue = Object.keys(val.v).length > before;
-          out.push(this.fire(r, h.e, ctx, values.length === r.count && isNewValue ? [...val.ev] : [this.evidence(h.e)], 1, values.length, h.group, fail));
+          out.push(
+            this.fire(
+              r,
+              h.e,
+              ctx,
+              values.length === r.count && isNewValue ? [...val.ev] : [this.evidence(h.e)],
+              1,
+              values.length,
+              h.group,
+              fail,
+            ),
+          );
         }
       }
       w.value = val;
@@ -452,7 +519,8 @@ export class Detector {
       let added = false;
       for (const i of steps) {
         const app: AppContext | undefined = fire.e.app;
-        if (sequenceAdd(val, i, fire.e.time, this.evidence(fire.e, i, fire.rule.id), app, retain)) added = true;
+        if (sequenceAdd(val, i, fire.e.time, this.evidence(fire.e, i, fire.rule.id), app, retain))
+          added = true;
       }
       if (!added) continue;
       w.dirty = true;
@@ -462,7 +530,9 @@ export class Detector {
       const group = s.by?.(fire.e);
       const ctx: FireContext = { event: fire.e, params: s.params, chain, observed: chain.length, group };
       const inChain = chain.some((l) => l.evidence.id === fire.e.id);
-      const ev = inChain ? chain.map((l) => l.evidence) : [this.evidence(fire.e, Math.max(...steps), fire.rule.id)];
+      const ev = inChain
+        ? chain.map((l) => l.evidence)
+        : [this.evidence(fire.e, Math.max(...steps), fire.rule.id)];
       // Name the principal after the chain's app when a step knew it ("Contoso Sync (appId)").
       const named = s.def.principal ? undefined : chain.find((l) => l.app?.name)?.app?.name;
       const principal = named && group ? `${named} (${group})` : undefined;
@@ -475,7 +545,10 @@ export class Detector {
     return out;
   }
 
-  private applyFindings(w: Working, fires: Fire[]): Array<{ finding: Finding; created: boolean } | undefined> {
+  private applyFindings(
+    w: Working,
+    fires: Fire[],
+  ): Array<{ finding: Finding; created: boolean } | undefined> {
     let cur: FindingValue | undefined = w.item ? (w.value as FindingValue) : undefined;
     let created = false;
     let updatedExisting = false;
@@ -487,7 +560,8 @@ export class Detector {
       const inWindow = cur && t < cur.end && t >= cur.start - r.dedupWindowMs;
       const severity = this.severityFor(r, f.ctx);
       if (!cur || !inWindow) {
-        if (cur && (created || updatedExisting)) closed.push({ finding: structuredCloneFinding(cur.f), created });
+        if (cur && (created || updatedExisting))
+          closed.push({ finding: structuredCloneFinding(cur.f), created });
         updatedExisting = false;
         const { finding, dropped } = this.newFinding(f, severity);
         cur = { f: finding, start: t, end: t + r.dedupWindowMs, extra: dropped };
@@ -567,13 +641,16 @@ export class Detector {
         return `${ctx.observed} ${d.unit ?? 'events'} in ${win} for ${ctx.group ?? principal}, threshold ${r.count}`;
       case 'distinct': {
         const vals = ctx.values ?? [];
-        const list = vals.slice(0, 10).join(', ') + (vals.length > 10 ? `, … (${vals.length - 10} more)` : '');
+        const list =
+          vals.slice(0, 10).join(', ') + (vals.length > 10 ? `, … (${vals.length - 10} more)` : '');
         return `${ctx.observed} distinct ${d.unit ?? 'values'} in ${win} for ${ctx.group ?? principal}, threshold ${r.count}: ${list}`;
       }
       case 'new_terms': {
         const known = ctx.values ?? [];
         const hist = formatDuration(r.historyMs);
-        const list = known.length ? `{${known.slice(0, 10).join(', ')}${known.length > 10 ? ', …' : ''}}` : 'nothing (no other value in that time)';
+        const list = known.length
+          ? `{${known.slice(0, 10).join(', ')}${known.length > 10 ? ', …' : ''}}`
+          : 'nothing (no other value in that time)';
         return `${d.termLabel ?? 'value'} ${ctx.term} absent from ${ctx.group ?? principal}'s ${hist} history of ${list}`;
       }
       case 'sequence': {
@@ -625,7 +702,12 @@ export class Detector {
 }
 
 function structuredCloneFinding(f: Finding): Finding {
-  return { ...f, attack: [...f.attack], evidence: f.evidence.map((e) => ({ ...e })), runbook: [...f.runbook] };
+  return {
+    ...f,
+    attack: [...f.attack],
+    evidence: f.evidence.map((e) => ({ ...e })),
+    runbook: [...f.runbook],
+  };
 }
 
 function groupBy<T>(items: T[], key: (t: T) => string): Map<string, T[]> {

@@ -1,7 +1,14 @@
 /** Durations in rules and config: '90s', '15m', '2h', '14d', '1w' or milliseconds. */
 import type { Duration } from './rule';
 
-const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
+const UNIT_MS: Record<string, number> = {
+  ms: 1,
+  s: 1000,
+  m: 60_000,
+  h: 3_600_000,
+  d: 86_400_000,
+  w: 604_800_000,
+};
 const DURATION_RE = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)\s*$/;
 
 /** Parses a duration; returns undefined for anything that is not a positive duration. */

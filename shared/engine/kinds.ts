@@ -114,7 +114,8 @@ export function distinctAdd(
   } else v.v[value] = [t, t];
   const keys = Object.keys(v.v);
   let newest = t;
-  for (const key of keys) if ((v.v[key] as [number, number])[1] > newest) newest = (v.v[key] as [number, number])[1];
+  for (const key of keys)
+    if ((v.v[key] as [number, number])[1] > newest) newest = (v.v[key] as [number, number])[1];
   const horizon = newest - retainMs;
   for (const key of keys) if ((v.v[key] as [number, number])[1] < horizon) delete v.v[key];
   if (keys.length > MAX_VALUES) {
@@ -201,7 +202,14 @@ export function newTermsAdd(
 }
 
 /** Records a step signal; returns false when this (step, event) was already recorded. */
-export function sequenceAdd(v: SequenceValue, step: number, t: number, ev: EvidenceItem, app: AppContext | undefined, retainMs: number): boolean {
+export function sequenceAdd(
+  v: SequenceValue,
+  step: number,
+  t: number,
+  ev: EvidenceItem,
+  app: AppContext | undefined,
+  retainMs: number,
+): boolean {
   for (const s of v.s) if (s[0] === step && s[2].id === ev.id) return false;
   v.s.push([step, t, ev, app ?? null]);
   let newest = t;
@@ -238,7 +246,12 @@ export function findChain(v: SequenceValue, steps: number, windowMs: number): Ch
       cur = next[1];
     }
     if (links.length === steps && cur - s0[1] <= windowMs) {
-      return links.map((s) => ({ step: s[0], rule: s[2].stepRule ?? '', evidence: s[2], app: s[3] ?? undefined }));
+      return links.map((s) => ({
+        step: s[0],
+        rule: s[2].stepRule ?? '',
+        evidence: s[2],
+        app: s[3] ?? undefined,
+      }));
     }
   }
   return undefined;

@@ -133,11 +133,7 @@ export interface SequenceRule<P extends RuleParams = RuleParams> extends RuleBas
 }
 
 export type RuleDefinition<P extends RuleParams = RuleParams> =
-  | MatchRule<P>
-  | ThresholdRule<P>
-  | DistinctRule<P>
-  | NewTermsRule<P>
-  | SequenceRule<P>;
+  MatchRule<P> | ThresholdRule<P> | DistinctRule<P> | NewTermsRule<P> | SequenceRule<P>;
 
 export type RuleKind = RuleDefinition['kind'];
 

@@ -52,15 +52,21 @@ describe('match', () => {
 
   it('suppresses repeats within the dedup window: one finding, count and evidence grow', async () => {
     const { d } = await detector([stop]);
-    const first = await d.process([ev({ source: 'aws.cloudtrail', action: 'StopLogging', actor: { name: 'm' } })]);
-    const again = await d.process([ev({ source: 'aws.cloudtrail', action: 'StopLogging', actor: { name: 'm' }, at: HOUR })]);
+    const first = await d.process([
+      ev({ source: 'aws.cloudtrail', action: 'StopLogging', actor: { name: 'm' } }),
+    ]);
+    const again = await d.process([
+      ev({ source: 'aws.cloudtrail', action: 'StopLogging', actor: { name: 'm' }, at: HOUR }),
+    ]);
     expect(first.findings).toHaveLength(1);
     expect(again.findings).toHaveLength(0);
     expect(again.updated).toHaveLength(1);
     expect(again.updated[0]?.id).toBe(first.findings[0]?.id);
     expect(again.updated[0]?.count).toBe(2);
     expect(again.updated[0]?.evidence).toHaveLength(2);
-    const later = await d.process([ev({ source: 'aws.cloudtrail', action: 'StopLogging', actor: { name: 'm' }, at: 2 * DAY })]);
+    const later = await d.process([
+      ev({ source: 'aws.cloudtrail', action: 'StopLogging', actor: { name: 'm' }, at: 2 * DAY }),
+    ]);
     expect(later.findings).toHaveLength(1);
     expect(later.findings[0]?.id).not.toBe(first.findings[0]?.id);
   });
@@ -177,14 +183,23 @@ describe('new_terms', () => {
     allow: ['00000002-0000-0ff1-ce00-000000000000'],
     termLabel: 'ClientAppId',
   });
-  const read = (app: string, at: number) => ev({ source: 'm365.audit', action: 'MailItemsAccessed', outcome: 'success', at, actor: { id: 'alice@contoso.com', appId: app } });
+  const read = (app: string, at: number) =>
+    ev({
+      source: 'm365.audit',
+      action: 'MailItemsAccessed',
+      outcome: 'success',
+      at,
+      actor: { id: 'alice@contoso.com', appId: app },
+    });
 
   it('fires on a client absent from the 14-day history and says which ones were known', async () => {
     const { d } = await detector([unusual]);
     await d.process([read('A', 0), read('B', 2 * DAY), read('A', 3 * DAY)]);
     const r = await d.process([read('C', 4 * DAY)]);
     expect(r.findings).toHaveLength(1);
-    expect(r.findings[0]?.why).toBe("ClientAppId C absent from alice@contoso.com's 14 days history of {A, B}");
+    expect(r.findings[0]?.why).toBe(
+      "ClientAppId C absent from alice@contoso.com's 14 days history of {A, B}",
+    );
   });
 
   it('stays quiet while the baseline is still learning, for known clients and for allow-listed ones', async () => {
@@ -208,7 +223,15 @@ describe('new_terms', () => {
 });
 
 describe('sequence', () => {
-  const consent = defineRule({ ...meta, id: 'consent', title: 'c', kind: 'match', emit: false, sources: ['entra.audit'], actions: ['Consent to application'] });
+  const consent = defineRule({
+    ...meta,
+    id: 'consent',
+    title: 'c',
+    kind: 'match',
+    emit: false,
+    sources: ['entra.audit'],
+    actions: ['Consent to application'],
+  });
   const grant = defineRule({
     ...meta,
     id: 'grant',
@@ -247,8 +270,15 @@ describe('sequence', () => {
   });
   const rules = [consent, grant, mass, chain];
   const consentEv = (at: number, app = 'app-1') =>
-    ev({ source: 'entra.audit', action: 'Consent to application', outcome: 'success', at, app: { id: app, name: 'Evil Sync', scopes: ['Mail.ReadWrite'] } });
-  const readEv = (at: number, app = 'app-1') => ev({ source: 'm365.audit', action: 'MailItemsAccessed', outcome: 'success', at, app: { id: app } });
+    ev({
+      source: 'entra.audit',
+      action: 'Consent to application',
+      outcome: 'success',
+      at,
+      app: { id: app, name: 'Evil Sync', scopes: ['Mail.ReadWrite'] },
+    });
+  const readEv = (at: number, app = 'app-1') =>
+    ev({ source: 'm365.audit', action: 'MailItemsAccessed', outcome: 'success', at, app: { id: app } });
 
   it('fires when consent, grant (the same event) and mass reads happen in order for one app', async () => {
     const { d } = await detector(rules);
@@ -257,7 +287,9 @@ describe('sequence', () => {
     const f = r.findings[0];
     expect(f?.principal).toBe('Evil Sync (app-1)');
     expect(f?.evidence.map((e) => e.step)).toEqual([1, 2, 3, 3, 3].slice(0, f?.evidence.length));
-    expect(f?.why).toMatch(/^3 steps in order for app-1 within 3 h \(window 3 days\): consent at .* -> grant at .* -> mass read at /);
+    expect(f?.why).toMatch(
+      /^3 steps in order for app-1 within 3 h \(window 3 days\): consent at .* -> grant at .* -> mass read at /,
+    );
   });
 
   it('stays quiet when the reads came before the consent', async () => {
@@ -270,7 +302,12 @@ describe('sequence', () => {
     const { d } = await detector(rules);
     const r = await d.process([consentEv(0), readEv(80 * HOUR), readEv(81 * HOUR), readEv(82 * HOUR)]);
     expect(r.findings).toHaveLength(0);
-    const r2 = await d.process([consentEv(100 * HOUR, 'app-2'), readEv(101 * HOUR), readEv(101 * HOUR), readEv(102 * HOUR)]);
+    const r2 = await d.process([
+      consentEv(100 * HOUR, 'app-2'),
+      readEv(101 * HOUR),
+      readEv(101 * HOUR),
+      readEv(102 * HOUR),
+    ]);
     expect(r2.findings).toHaveLength(0);
   });
 
@@ -294,16 +331,36 @@ describe('sequence', () => {
 
 describe('isolation and validation', () => {
   it('reports a rule that throws and still runs the others', async () => {
-    const broken = defineRule({ ...meta, id: 'broken', title: 'b', kind: 'match', sources: ['entra.signin'], when: () => { throw new Error('boom'); } });
+    const broken = defineRule({
+      ...meta,
+      id: 'broken',
+      title: 'b',
+      kind: 'match',
+      sources: ['entra.signin'],
+      when: () => {
+        throw new Error('boom');
+      },
+    });
     const { d } = await detector([broken, bruteForce]);
     const r = await d.process(Array.from({ length: 10 }, (_, i) => ev({ at: i * MIN })));
     expect(r.findings.map((f) => f.ruleId)).toEqual(['bf']);
-    expect(r.ruleErrors).toEqual([{ ruleId: 'broken', eventId: expect.any(String), message: 'boom', count: 10 }]);
+    expect(r.ruleErrors).toEqual([
+      { ruleId: 'broken', eventId: expect.any(String), message: 'boom', count: 10 },
+    ]);
   });
 
   it('lists every problem of every rule at once', async () => {
     const bad = { ...bruteForce, id: 'Bad_Id', count: 0, window: 'soon', attack: ['X1'] } as RuleDefinition;
-    const seqBad = defineRule({ ...meta, id: 'seq', title: 's', kind: 'sequence', sources: ['entra.audit'], by: 'app.id', steps: [{ rules: ['nope'] }, { rules: ['bf'] }], window: '1h' });
+    const seqBad = defineRule({
+      ...meta,
+      id: 'seq',
+      title: 's',
+      kind: 'sequence',
+      sources: ['entra.audit'],
+      by: 'app.id',
+      steps: [{ rules: ['nope'] }, { rules: ['bf'] }],
+      window: '1h',
+    });
     let err: unknown;
     try {
       new Detector({ rules: [bad, bruteForce, seqBad], store: await EmbeddedStateStore.open(':memory:') });
@@ -312,14 +369,18 @@ describe('isolation and validation', () => {
     }
     expect(err).toBeInstanceOf(RuleValidationError);
     const msgs = (err as RuleValidationError).issues.map((i) => `${i.ruleId} ${i.path}`);
-    expect(msgs).toEqual(expect.arrayContaining(['Bad_Id id', 'Bad_Id count', 'Bad_Id window', 'Bad_Id attack', 'seq steps[0]']));
+    expect(msgs).toEqual(
+      expect.arrayContaining(['Bad_Id id', 'Bad_Id count', 'Bad_Id window', 'Bad_Id attack', 'seq steps[0]']),
+    );
   });
 
   it('applies per-rule overrides from config and rejects overrides for unknown rules', async () => {
     const store = await EmbeddedStateStore.open(':memory:');
     const d = new Detector({ rules: [bruteForce], store, overrides: { bf: { count: 3 } } });
     expect((await d.process([ev({}), ev({ at: MIN }), ev({ at: 2 * MIN })])).findings).toHaveLength(1);
-    expect(() => new Detector({ rules: [bruteForce], store, overrides: { nope: { count: 3 } } })).toThrow(/nope.*no rule has this id/);
+    expect(() => new Detector({ rules: [bruteForce], store, overrides: { nope: { count: 3 } } })).toThrow(
+      /nope.*no rule has this id/,
+    );
   });
 });
 
@@ -332,9 +393,20 @@ describe('long replays', () => {
   });
 
   it('reports every finding a key opens in one batch, one per suppression window', async () => {
-    const stop = defineRule({ ...meta, id: 'stop2', title: 't', kind: 'match', sources: ['aws.cloudtrail'], actions: ['StopLogging'] });
+    const stop = defineRule({
+      ...meta,
+      id: 'stop2',
+      title: 't',
+      kind: 'match',
+      sources: ['aws.cloudtrail'],
+      actions: ['StopLogging'],
+    });
     const { d } = await detector([stop]);
-    const r = await d.process([0, 3 * DAY, 6 * DAY].map((at) => ev({ source: 'aws.cloudtrail', action: 'StopLogging', actor: { name: 'm' }, at })));
+    const r = await d.process(
+      [0, 3 * DAY, 6 * DAY].map((at) =>
+        ev({ source: 'aws.cloudtrail', action: 'StopLogging', actor: { name: 'm' }, at }),
+      ),
+    );
     expect(r.findings).toHaveLength(3);
   });
 });

@@ -21,7 +21,11 @@ const AWS_ALWAYS = new Set([
 function awsNarrows(e: TriplineEvent): boolean {
   switch (e.action) {
     case 'UpdateTrail':
-      return isFalse(e.params.isMultiRegionTrail) || isFalse(e.params.includeGlobalServiceEvents) || e.params.s3BucketName !== undefined;
+      return (
+        isFalse(e.params.isMultiRegionTrail) ||
+        isFalse(e.params.includeGlobalServiceEvents) ||
+        e.params.s3BucketName !== undefined
+      );
     case 'PutEventSelectors': {
       const sel = String(e.params.eventSelectors ?? '') + String(e.params.advancedEventSelectors ?? '');
       return /"includeManagementEvents"\s*:\s*false|"readWriteType"\s*:\s*"(ReadOnly|None)"/i.test(sel);
@@ -54,7 +58,8 @@ function m365Narrows(e: TriplineEvent): boolean {
 
 export default defineRule({
   id: 'cloud-logging-disabled',
-  title: (c) => `${c.event.actor.name ?? c.event.actor.id} ran ${c.event.action}: audit logging stopped or narrowed`,
+  title: (c) =>
+    `${c.event.actor.name ?? c.event.actor.id} ran ${c.event.action}: audit logging stopped or narrowed`,
   description:
     'Audit or detection logging was stopped, deleted or narrowed: CloudTrail StopLogging/DeleteTrail/UpdateTrail/PutEventSelectors, AWS Config recorder and rules, GuardDuty detectors, Security Hub; M365 unified audit log ingestion off, mailbox audit bypass or mailbox audit retention cut.',
   kind: 'match',
@@ -86,5 +91,7 @@ export default defineRule({
     'Treat the actor as compromised until proven otherwise: disable its access keys or sessions and review what it did just before and after.',
     'Look for the gap: what happened while logging was off (other sources, S3 access logs, VPC flow logs).',
   ],
-  falsePositives: ['Planned trail migrations or decommissioning by the platform team; confirm the change ticket.'],
+  falsePositives: [
+    'Planned trail migrations or decommissioning by the platform team; confirm the change ticket.',
+  ],
 });

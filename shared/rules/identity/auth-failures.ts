@@ -8,7 +8,17 @@ import type { TriplineEvent } from '../../events/types';
  * 50057 disabled account, 50064 credential validation failure, 50144 expired AD password,
  * 53003 blocked by conditional access.
  */
-export const CREDENTIAL_FAILURE_CODES = new Set(['50126', '50034', '50053', '50055', '50056', '50057', '50064', '50144', '53003']);
+export const CREDENTIAL_FAILURE_CODES = new Set([
+  '50126',
+  '50034',
+  '50053',
+  '50055',
+  '50056',
+  '50057',
+  '50064',
+  '50144',
+  '53003',
+]);
 
 const SIGNIN_SOURCES = new Set(['entra.signin', 'm365.audit']);
 

@@ -4,7 +4,8 @@ import { FAILURE_ACTIONS, FAILURE_SOURCES, accountOf, isCredentialFailure } from
 export default defineRule({
   id: 'brute-force',
   title: (c) => `${c.observed} failed sign-ins for ${c.group}`,
-  description: 'Many failed sign-ins against one account in a short time: password guessing or credential stuffing against that user.',
+  description:
+    'Many failed sign-ins against one account in a short time: password guessing or credential stuffing against that user.',
   kind: 'threshold',
   severity: 'medium',
   escalate: (c) => ((c.observed ?? 0) >= 50 ? 'high' : undefined),

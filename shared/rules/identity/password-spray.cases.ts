@@ -1,8 +1,11 @@
 import type { RuleCases } from '../../engine/rule';
 import { BASE, MIN, signIn, ualLoginFailed, workspaceActivity } from '../testing/records';
 
-const users = ['adele', 'alex', 'diego', 'grady', 'henrietta', 'isaiah', 'johanna', 'lee'].map((u) => `${u}@contoso.com`);
-const spray = (ip: string, n: number, stepMs: number) => users.slice(0, n).map((upn, i) => signIn({ upn, ip, at: BASE + i * stepMs, errorCode: 50126 }));
+const users = ['adele', 'alex', 'diego', 'grady', 'henrietta', 'isaiah', 'johanna', 'lee'].map(
+  (u) => `${u}@contoso.com`,
+);
+const spray = (ip: string, n: number, stepMs: number) =>
+  users.slice(0, n).map((upn, i) => signIn({ upn, ip, at: BASE + i * stepMs, errorCode: 50126 }));
 
 const cases: RuleCases = {
   fires: [
@@ -13,13 +16,30 @@ const cases: RuleCases = {
     },
     {
       name: 'fires on UAL UserLoginFailed records from one address against 5 accounts',
-      records: users.slice(0, 5).map((u, i) => ualLoginFailed({ user: u, ip: '2a09:bac1:820:8::1a:9c', at: BASE + i * 1000 })),
+      records: users
+        .slice(0, 5)
+        .map((u, i) => ualLoginFailed({ user: u, ip: '2a09:bac1:820:8::1a:9c', at: BASE + i * 1000 })),
       expect: { findings: 1, principal: '2a09:bac1:820:8::1a:9c' },
     },
     {
       name: 'fires on Google Workspace login_failure events from one address',
       records: users.slice(0, 6).map((u, i) =>
-        workspaceActivity({ app: 'login', email: u.replace('contoso.com', 'contoso-labs.com'), ip: '45.9.148.3', at: BASE + i * MIN, events: [{ type: 'login', name: 'login_failure', parameters: [{ name: 'login_type', value: 'google_password' }, { name: 'login_failure_type', value: 'login_failure_invalid_password' }] }] }),
+        workspaceActivity({
+          app: 'login',
+          email: u.replace('contoso.com', 'contoso-labs.com'),
+          ip: '45.9.148.3',
+          at: BASE + i * MIN,
+          events: [
+            {
+              type: 'login',
+              name: 'login_failure',
+              parameters: [
+                { name: 'login_type', value: 'google_password' },
+                { name: 'login_failure_type', value: 'login_failure_invalid_password' },
+              ],
+            },
+          ],
+        }),
       ),
       expect: { findings: 1, principal: '45.9.148.3' },
     },
@@ -37,7 +57,9 @@ const cases: RuleCases = {
     },
     {
       name: 'stays quiet for MFA interrupts (50074) and successes from one shared egress',
-      records: users.map((upn, i) => signIn({ upn, ip: '203.0.113.10', at: BASE + i * 1000, errorCode: i % 2 ? 50074 : 0 })),
+      records: users.map((upn, i) =>
+        signIn({ upn, ip: '203.0.113.10', at: BASE + i * 1000, errorCode: i % 2 ? 50074 : 0 }),
+      ),
       expect: { findings: 0 },
     },
   ],

@@ -23,5 +23,7 @@ export default defineRule({
     'Check for a successful sign-in from the same address in the next hours: that account is likely compromised; revoke its sessions and reset its password.',
     'Make sure every targeted account has phishing-resistant MFA.',
   ],
-  falsePositives: ['A shared egress (VPN, proxy, NAT) where many users mistype passwords at the start of a day.'],
+  falsePositives: [
+    'A shared egress (VPN, proxy, NAT) where many users mistype passwords at the start of a day.',
+  ],
 });

@@ -5,18 +5,46 @@ const cases: RuleCases = {
   fires: [
     {
       name: 'fires on New-InboxRule forwarding to an outside address',
-      records: [inboxRule({ user: 'bob@contoso.com', at: BASE, params: { Name: '.', ForwardTo: 'bob.archive@protonmail.com', StopProcessingRules: 'True' } })],
+      records: [
+        inboxRule({
+          user: 'bob@contoso.com',
+          at: BASE,
+          params: { Name: '.', ForwardTo: 'bob.archive@protonmail.com', StopProcessingRules: 'True' },
+        }),
+      ],
       expect: { findings: 1, principal: 'bob@contoso.com', severity: 'high' },
     },
     {
       name: 'fires on Set-Mailbox ForwardingSmtpAddress to gmail',
-      records: [inboxRule({ user: 'adam@contoso.com', at: BASE, op: 'Set-Mailbox', params: { Identity: 'adam@contoso.com', ForwardingSmtpAddress: 'smtp:johndoe@gmail.com', DeliverToMailboxAndForward: 'True' } })],
+      records: [
+        inboxRule({
+          user: 'adam@contoso.com',
+          at: BASE,
+          op: 'Set-Mailbox',
+          params: {
+            Identity: 'adam@contoso.com',
+            ForwardingSmtpAddress: 'smtp:johndoe@gmail.com',
+            DeliverToMailboxAndForward: 'True',
+          },
+        }),
+      ],
       expect: { findings: 1 },
     },
     {
       name: 'fires on a Google Workspace out-of-domain forwarding change',
       records: [
-        workspaceActivity({ app: 'user_accounts', email: 'carol@contoso-labs.com', at: BASE, events: [{ type: 'email_forwarding_change', name: 'email_forwarding_out_of_domain', parameters: [{ name: 'email_forwarding_destination_address', value: 'carol.home@gmail.com' }] }] }),
+        workspaceActivity({
+          app: 'user_accounts',
+          email: 'carol@contoso-labs.com',
+          at: BASE,
+          events: [
+            {
+              type: 'email_forwarding_change',
+              name: 'email_forwarding_out_of_domain',
+              parameters: [{ name: 'email_forwarding_destination_address', value: 'carol.home@gmail.com' }],
+            },
+          ],
+        }),
       ],
       expect: { findings: 1 },
     },
@@ -25,19 +53,40 @@ const cases: RuleCases = {
     {
       name: 'stays quiet for forwarding to a colleague or a subdomain of the tenant',
       records: [
-        inboxRule({ user: 'bob@contoso.com', at: BASE, params: { Name: 'to team', ForwardTo: 'team@contoso.com' } }),
-        inboxRule({ user: 'bob@contoso.com', at: BASE + 1000, op: 'Set-Mailbox', params: { Identity: 'bob@contoso.com', ForwardingSmtpAddress: 'smtp:bob@eu.contoso.com' } }),
+        inboxRule({
+          user: 'bob@contoso.com',
+          at: BASE,
+          params: { Name: 'to team', ForwardTo: 'team@contoso.com' },
+        }),
+        inboxRule({
+          user: 'bob@contoso.com',
+          at: BASE + 1000,
+          op: 'Set-Mailbox',
+          params: { Identity: 'bob@contoso.com', ForwardingSmtpAddress: 'smtp:bob@eu.contoso.com' },
+        }),
       ],
       expect: { findings: 0 },
     },
     {
       name: 'stays quiet for rules that only move or mark mail',
-      records: [inboxRule({ user: 'bob@contoso.com', at: BASE, params: { Name: 'newsletters', MoveToFolder: 'Newsletters', MarkAsRead: 'True' } })],
+      records: [
+        inboxRule({
+          user: 'bob@contoso.com',
+          at: BASE,
+          params: { Name: 'newsletters', MoveToFolder: 'Newsletters', MarkAsRead: 'True' },
+        }),
+      ],
       expect: { findings: 0 },
     },
     {
       name: 'stays quiet for a destination on the allow list',
-      records: [inboxRule({ user: 'bob@contoso.com', at: BASE, params: { Name: 'archive', ForwardTo: 'journal@archive-partner.com' } })],
+      records: [
+        inboxRule({
+          user: 'bob@contoso.com',
+          at: BASE,
+          params: { Name: 'archive', ForwardTo: 'journal@archive-partner.com' },
+        }),
+      ],
       params: { tenantDomains: [], allowDestinations: ['@archive-partner.com'] },
       expect: { findings: 0 },
     },

@@ -20,7 +20,8 @@ function externalDestinations(e: TriplineEvent, p: ForwardingParams): string[] {
 
 export default defineRule<ForwardingParams>({
   id: 'inbox-forwarding',
-  title: (c) => `${c.event.actor.name ?? c.event.actor.id} forwards mail to ${externalDestinations(c.event, c.params).join(', ')}`,
+  title: (c) =>
+    `${c.event.actor.name ?? c.event.actor.id} forwards mail to ${externalDestinations(c.event, c.params).join(', ')}`,
   description:
     'An inbox rule (New-InboxRule, Set-InboxRule), a mailbox setting (Set-Mailbox ForwardingSmtpAddress) or a Google Workspace forwarding setting sends mail to an address outside the tenant: the classic way to keep reading a compromised mailbox.',
   kind: 'match',
@@ -33,9 +34,14 @@ export default defineRule<ForwardingParams>({
   dedup: { key: (e) => `${e.actor.id ?? e.actor.name}|${destinations(e).sort().join(',')}`, window: '24h' },
   why: (c) => {
     const d = externalDestinations(c.event, c.params);
-    const keys = ['ForwardTo', 'ForwardAsAttachmentTo', 'RedirectTo', 'ForwardingSmtpAddress', 'ForwardingAddress', 'email_forwarding_destination_address'].filter(
-      (k) => c.event.params[k],
-    );
+    const keys = [
+      'ForwardTo',
+      'ForwardAsAttachmentTo',
+      'RedirectTo',
+      'ForwardingSmtpAddress',
+      'ForwardingAddress',
+      'email_forwarding_destination_address',
+    ].filter((k) => c.event.params[k]);
     const name = c.event.params.Name ?? c.event.params.Identity;
     return `${c.event.action}${name ? ` "${String(name)}"` : ''} sets ${keys.join(', ')} to ${d.join(', ')}, outside the tenant's domains (${internalDomains(c.event, c.params.tenantDomains).join(', ')})`;
   },

@@ -3,7 +3,8 @@ import { MICROSOFT_FIRST_PARTY_APP_IDS } from '../known-apps';
 
 export default defineRule({
   id: 'mail-unusual-client',
-  title: (c) => `${c.event.actor.name ?? c.event.actor.id}'s mailbox read by client ${c.term} not seen in 14 days`,
+  title: (c) =>
+    `${c.event.actor.name ?? c.event.actor.id}'s mailbox read by client ${c.term} not seen in 14 days`,
   description:
     "A mailbox was read (MailItemsAccessed, succeeded) through a client application id that is not first-party and that this user's mailbox has not been accessed through in the last 14 days: a new app or a stolen token in an unfamiliar client.",
   kind: 'new_terms',
@@ -26,5 +27,7 @@ export default defineRule({
     "Ask the user whether they connected a new mail client or app; if not, revoke the app's grant and the user's sessions.",
     'Check MailItemsAccessed for this ClientAppId across other mailboxes: one app on many mailboxes points to oauth-chain.',
   ],
-  falsePositives: ['A user starts using a new sanctioned mail app or device client; add its id to the allow list.'],
+  falsePositives: [
+    'A user starts using a new sanctioned mail app or device client; add its id to the allow list.',
+  ],
 });

@@ -6,7 +6,10 @@ import { isFirstParty } from '../known-apps';
  * mailbox or file, the app that made an admin change. Lower-cased so Entra and UAL spellings agree.
  */
 export function appIdOf(e: TriplineEvent): string | undefined {
-  const raw = e.app?.id ?? e.actor.appId ?? (typeof e.params.originating_app_id === 'string' ? e.params.originating_app_id : undefined);
+  const raw =
+    e.app?.id ??
+    e.actor.appId ??
+    (typeof e.params.originating_app_id === 'string' ? e.params.originating_app_id : undefined);
   return raw ? raw.toLowerCase() : undefined;
 }
 

@@ -2,7 +2,8 @@ import { defineRule } from '../../engine/rule';
 import type { TriplineEvent } from '../../events/types';
 import { thirdPartyAppIdOf } from './app-id';
 
-const ADMIN_VERBS = /^(Add|Update|Delete|Remove|Set|New|Enable|Disable|Reset|Restore|Assign)\b|^(Add|Set|New|Remove|Enable|Disable|Update)-/;
+const ADMIN_VERBS =
+  /^(Add|Update|Delete|Remove|Set|New|Enable|Disable|Reset|Restore|Assign)\b|^(Add|Set|New|Remove|Enable|Disable|Update)-/;
 
 function isAdminChangeByApp(e: TriplineEvent): boolean {
   if (e.outcome === 'failure' || !ADMIN_VERBS.test(e.action)) return false;

@@ -14,7 +14,10 @@ export default defineRule({
   attack: ['T1528'],
   sources: ['entra.audit', 'm365.audit', 'google.workspace'],
   actions: [...ENTRA_INSTALL_ACTIONS, WORKSPACE_AUTHORIZE],
-  when: (e) => e.outcome !== 'failure' && (e.source !== 'google.workspace' || e.service === 'token') && thirdPartyAppIdOf(e) !== undefined,
+  when: (e) =>
+    e.outcome !== 'failure' &&
+    (e.source !== 'google.workspace' || e.service === 'token') &&
+    thirdPartyAppIdOf(e) !== undefined,
   runbook: ['See oauth-chain.'],
   falsePositives: ['Every sanctioned app install; on its own this is only a signal.'],
 });

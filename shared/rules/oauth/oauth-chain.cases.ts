@@ -6,11 +6,18 @@ const cases: RuleCases = {
     {
       name: 'fires when an app is consented with Mail.ReadWrite and then reads 120 items within 3 hours',
       records: [consent(BASE), ...reads(120, BASE + 15 * MIN, 90_000)],
-      expect: { findings: 1, principal: 'Mail Archiver Pro (6f2d8c41-3a9e-4b7d-9c15-e0a4b2f7d381)', severity: 'high' },
+      expect: {
+        findings: 1,
+        principal: 'Mail Archiver Pro (6f2d8c41-3a9e-4b7d-9c15-e0a4b2f7d381)',
+        severity: 'high',
+      },
     },
     {
       name: 'fires critical when the consent was admin consent for all users',
-      records: [consent(BASE, ['Mail.Read', 'offline_access'], 'AllPrincipals'), ...reads(100, BASE + HOUR, MIN)],
+      records: [
+        consent(BASE, ['Mail.Read', 'offline_access'], 'AllPrincipals'),
+        ...reads(100, BASE + HOUR, MIN),
+      ],
       expect: { findings: 1, severity: 'critical' },
     },
     {

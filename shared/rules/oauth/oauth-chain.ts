@@ -16,7 +16,9 @@ function appName(c: FireContext): string {
 
 function lastStep(c: FireContext): string {
   const last = c.chain?.[c.chain.length - 1];
-  return last?.rule === 'oauth-app-admin-change' ? `made an admin change (${last.evidence.action})` : 'read or exported data at volume';
+  return last?.rule === 'oauth-app-admin-change'
+    ? `made an admin change (${last.evidence.action})`
+    : 'read or exported data at volume';
 }
 
 /**
@@ -45,7 +47,10 @@ export default defineRule({
   steps: [
     { rules: ['oauth-app-consent'], label: 'app connected (consent or install)' },
     { rules: ['oauth-scope-grant'], label: 'sensitive scopes granted' },
-    { rules: ['oauth-app-mass-access', 'oauth-app-admin-change'], label: 'mass read, export or admin change by the app' },
+    {
+      rules: ['oauth-app-mass-access', 'oauth-app-admin-change'],
+      label: 'mass read, export or admin change by the app',
+    },
   ],
   window: '72h',
   why: (c) => {

@@ -15,14 +15,19 @@ const cases: RuleCases = {
     },
     {
       name: 'fires critical for a Google authorize with full Gmail access',
-      records: [googleAuthorize(['https://mail.google.com/', 'https://www.googleapis.com/auth/drive', 'openid'])],
+      records: [
+        googleAuthorize(['https://mail.google.com/', 'https://www.googleapis.com/auth/drive', 'openid']),
+      ],
       expect: { findings: 1, principal: 'carol@contoso-labs.com', severity: 'critical' },
     },
   ],
   quiet: [
     {
       name: 'stays quiet for sign-in-only scopes and read-only calendar',
-      records: [consent(BASE, ['User.Read', 'openid', 'profile', 'offline_access']), googleAuthorize(['https://www.googleapis.com/auth/calendar.readonly', 'openid'])],
+      records: [
+        consent(BASE, ['User.Read', 'openid', 'profile', 'offline_access']),
+        googleAuthorize(['https://www.googleapis.com/auth/calendar.readonly', 'openid']),
+      ],
       expect: { findings: 0 },
     },
     {

@@ -30,7 +30,10 @@ export default defineRule<RiskyConsentParams>({
     'A consent, permission grant or Google authorize gave an app that is not allow-listed high-risk scopes (mail read/write, all files, directory or role write, full mailbox access), or admin consent on behalf of every user.',
   kind: 'match',
   severity: 'high',
-  escalate: (c) => (scopeRisk(c.event.app?.scopes).max >= 3 || c.event.app?.consentType === 'AllPrincipals' ? 'critical' : undefined),
+  escalate: (c) =>
+    scopeRisk(c.event.app?.scopes).max >= 3 || c.event.app?.consentType === 'AllPrincipals'
+      ? 'critical'
+      : undefined,
   attack: ['T1528', 'T1550.001'],
   sources: ['entra.audit', 'm365.audit', 'google.workspace'],
   actions: [...ENTRA_GRANT_ACTIONS, WORKSPACE_AUTHORIZE],
@@ -40,9 +43,13 @@ export default defineRule<RiskyConsentParams>({
   dedup: { key: (e) => thirdPartyAppIdOf(e), window: '24h' },
   why: (c) => {
     const r = scopeRisk(c.event.app?.scopes);
-    const weight = ['', 'sensitive read', 'read/write of mail, files or directory', 'tenant-wide or takeover'][r.max] ?? '';
+    const weight =
+      ['', 'sensitive read', 'read/write of mail, files or directory', 'tenant-wide or takeover'][r.max] ??
+      '';
     return `${c.event.action} for app ${c.event.app?.name ?? ''} (${c.event.app?.id}) with ${r.sensitive.join(', ')} (highest risk: ${weight})${
-      c.event.app?.consentType === 'AllPrincipals' ? '; consent type AllPrincipals: every user in the tenant' : ''
+      c.event.app?.consentType === 'AllPrincipals'
+        ? '; consent type AllPrincipals: every user in the tenant'
+        : ''
     }; app not on the allow-list`;
   },
   runbook: [
@@ -51,5 +58,7 @@ export default defineRule<RiskyConsentParams>({
     'Look for oauth-chain findings for the same app id: reads or exports after the consent mean data left.',
     'If sanctioned: add its app id to allowApps for this rule.',
   ],
-  falsePositives: ['Sanctioned productivity apps that legitimately need mail or file access before they are allow-listed.'],
+  falsePositives: [
+    'Sanctioned productivity apps that legitimately need mail or file access before they are allow-listed.',
+  ],
 });

@@ -5,7 +5,8 @@ import { thirdPartyAppIdOf } from './app-id';
 /** Signal for oauth-chain step 2: a third-party app is granted at least one sensitive scope. */
 export default defineRule({
   id: 'oauth-scope-grant',
-  title: (c) => `App ${c.event.app?.name ?? c.event.app?.id ?? ''} granted ${scopeRisk(c.event.app?.scopes).sensitive.join(', ')}`,
+  title: (c) =>
+    `App ${c.event.app?.name ?? c.event.app?.id ?? ''} granted ${scopeRisk(c.event.app?.scopes).sensitive.join(', ')}`,
   description:
     'A delegated permission grant, app role assignment, consent or Google authorize gave a third-party app a scope from the sensitive list (mail, files, directory, roles). Signal for oauth-chain.',
   kind: 'match',

@@ -9,7 +9,7 @@ export const SCOPE_WEIGHTS: Readonly<Record<string, number>> = {
   'rolemanagement.readwrite.directory': 3,
   'approleassignment.readwrite.all': 3,
   'application.readwrite.all': 3,
-  'full_access_as_app': 3,
+  full_access_as_app: 3,
   'mail.readwrite': 2,
   'mail.send': 2,
   'mailboxsettings.readwrite': 2,
@@ -54,7 +54,9 @@ export interface ScopeRisk {
 export function scopeRisk(scopes: readonly string[] | undefined): ScopeRisk {
   const hits: Array<[string, number]> = [];
   for (const s of scopes ?? []) {
-    const w = SCOPE_WEIGHTS[s.toLowerCase()] ?? (s.toLowerCase().startsWith('https://www.googleapis.com/auth/admin.') ? 2 : 0);
+    const w =
+      SCOPE_WEIGHTS[s.toLowerCase()] ??
+      (s.toLowerCase().startsWith('https://www.googleapis.com/auth/admin.') ? 2 : 0);
     if (w > 0) hits.push([s, w]);
   }
   hits.sort((a, b) => b[1] - a[1]);

@@ -4,7 +4,8 @@
  * activities), and the cases run them through the real normalizers.
  */
 let n = 0;
-const uid = (p: string) => `${p}-${(++n).toString(16).padStart(8, '0')}-4e1c-9b7a-${(1e11 + n).toString(16).slice(-12)}`;
+const uid = (p: string) =>
+  `${p}-${(++n).toString(16).padStart(8, '0')}-4e1c-9b7a-${(1e11 + n).toString(16).slice(-12)}`;
 
 export const TENANT = '7d3e4c2a-91b5-4f0e-8a6d-2c9b1e5f4a70';
 export const BASE = Date.parse('2026-03-02T09:00:00Z');
@@ -16,7 +17,14 @@ const iso = (t: number) => new Date(t).toISOString();
 const ual = (t: number) => new Date(t).toISOString().slice(0, 19);
 
 /** Graph signIn (v1.0 /auditLogs/signIns). errorCode 0 is success. */
-export function signIn(o: { upn: string; ip: string; at: number; errorCode?: number; appId?: string; appName?: string }) {
+export function signIn(o: {
+  upn: string;
+  ip: string;
+  at: number;
+  errorCode?: number;
+  appId?: string;
+  appName?: string;
+}) {
   const code = o.errorCode ?? 0;
   return {
     id: uid('5a1f0c3e'),
@@ -38,17 +46,39 @@ export function signIn(o: { upn: string; ip: string; at: number; errorCode?: num
     resourceId: '00000002-0000-0ff1-ce00-000000000000',
     status: {
       errorCode: code,
-      failureReason: code === 50126 ? 'Error validating credentials due to invalid username or password.' : code === 0 ? null : 'Other',
+      failureReason:
+        code === 50126
+          ? 'Error validating credentials due to invalid username or password.'
+          : code === 0
+            ? null
+            : 'Other',
       additionalDetails: null,
     },
-    deviceDetail: { deviceId: '', displayName: '', operatingSystem: 'Windows 10', browser: 'Chrome 122.0.0', isCompliant: false, isManaged: false, trustType: '' },
-    location: { city: 'Frankfurt am Main', state: 'Hessen', countryOrRegion: 'DE', geoCoordinates: { altitude: null, latitude: 50.11, longitude: 8.68 } },
+    deviceDetail: {
+      deviceId: '',
+      displayName: '',
+      operatingSystem: 'Windows 10',
+      browser: 'Chrome 122.0.0',
+      isCompliant: false,
+      isManaged: false,
+      trustType: '',
+    },
+    location: {
+      city: 'Frankfurt am Main',
+      state: 'Hessen',
+      countryOrRegion: 'DE',
+      geoCoordinates: { altitude: null, latitude: 50.11, longitude: 8.68 },
+    },
     appliedConditionalAccessPolicies: [],
   };
 }
 
 /** The "ConsentAction.Permissions" text Entra writes for a delegated consent. */
-export function consentPermissionsText(o: { clientId: string; scopes: string[]; consentType: 'Principal' | 'AllPrincipals' }) {
+export function consentPermissionsText(o: {
+  clientId: string;
+  scopes: string[];
+  consentType: 'Principal' | 'AllPrincipals';
+}) {
   return `[] => [[Id: ${uid('Xy3')}, ClientId: ${o.clientId}, PrincipalId: ${o.consentType === 'Principal' ? uid('p') : ''}, ResourceId: 8a0d3e1f-2b4c-4d5e-9f60-7a8b9c0d1e2f, ConsentType: ${o.consentType}, Scope: ${o.scopes.join(' ')}, CreatedDateTime: , LastModifiedDateTime ]]; `;
 }
 
@@ -75,7 +105,10 @@ export function consentAudit(o: {
     activityDateTime: iso(o.at),
     loggedByService: 'Core Directory',
     operationType: 'Assign',
-    initiatedBy: { app: null, user: { id: uid('0a11'), displayName: null, userPrincipalName: o.upn, ipAddress: o.ip, userType: null } },
+    initiatedBy: {
+      app: null,
+      user: { id: uid('0a11'), displayName: null, userPrincipalName: o.upn, ipAddress: o.ip, userType: null },
+    },
     targetResources: [
       {
         id: uid('5e7a'),
@@ -84,24 +117,58 @@ export function consentAudit(o: {
         userPrincipalName: null,
         groupType: null,
         modifiedProperties: [
-          { displayName: 'ConsentContext.IsAdminConsent', oldValue: null, newValue: q(consentType === 'AllPrincipals' ? 'True' : 'False') },
+          {
+            displayName: 'ConsentContext.IsAdminConsent',
+            oldValue: null,
+            newValue: q(consentType === 'AllPrincipals' ? 'True' : 'False'),
+          },
           { displayName: 'ConsentContext.IsAppOnly', oldValue: null, newValue: q('False') },
-          { displayName: 'ConsentContext.OnBehalfOfAll', oldValue: null, newValue: q(consentType === 'AllPrincipals' ? 'True' : 'False') },
-          { displayName: 'ConsentContext.Tags', oldValue: null, newValue: q('WindowsAzureActiveDirectoryIntegratedApp') },
-          { displayName: 'ConsentAction.Permissions', oldValue: null, newValue: q(consentPermissionsText({ clientId: uid('5e7b'), scopes: o.scopes, consentType })) },
-          { displayName: 'TargetId.ServicePrincipalNames', oldValue: null, newValue: q(`${o.appId};https://app.example.net`) },
+          {
+            displayName: 'ConsentContext.OnBehalfOfAll',
+            oldValue: null,
+            newValue: q(consentType === 'AllPrincipals' ? 'True' : 'False'),
+          },
+          {
+            displayName: 'ConsentContext.Tags',
+            oldValue: null,
+            newValue: q('WindowsAzureActiveDirectoryIntegratedApp'),
+          },
+          {
+            displayName: 'ConsentAction.Permissions',
+            oldValue: null,
+            newValue: q(consentPermissionsText({ clientId: uid('5e7b'), scopes: o.scopes, consentType })),
+          },
+          {
+            displayName: 'TargetId.ServicePrincipalNames',
+            oldValue: null,
+            newValue: q(`${o.appId};https://app.example.net`),
+          },
         ],
       },
     ],
     additionalDetails: [
-      { key: 'User-Agent', value: 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/122.0.0.0 Safari/537.36' },
+      {
+        key: 'User-Agent',
+        value:
+          'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/122.0.0.0 Safari/537.36',
+      },
       { key: 'AppId', value: o.appId },
     ],
   };
 }
 
 /** A Management Activity API record (PascalCase). */
-export function ualRecord(o: { op: string; user: string; at: number; workload?: string; recordType?: number; ip?: string; result?: string | null } & Record<string, unknown>) {
+export function ualRecord(
+  o: {
+    op: string;
+    user: string;
+    at: number;
+    workload?: string;
+    recordType?: number;
+    ip?: string;
+    result?: string | null;
+  } & Record<string, unknown>,
+) {
   const { op, user, at, workload, recordType, ip, result, ...rest } = o;
   return {
     CreationTime: ual(at),
@@ -136,7 +203,14 @@ export function inboxRule(o: { user: string; at: number; params: Record<string, 
   });
 }
 
-export function mailItemsAccessed(o: { user: string; at: number; appId: string; clientAppId?: string; ip?: string; accessType?: 'Bind' | 'Sync' }) {
+export function mailItemsAccessed(o: {
+  user: string;
+  at: number;
+  appId: string;
+  clientAppId?: string;
+  ip?: string;
+  accessType?: 'Bind' | 'Sync';
+}) {
   return ualRecord({
     op: 'MailItemsAccessed',
     user: o.user,
@@ -163,7 +237,13 @@ export function mailItemsAccessed(o: { user: string; at: number; appId: string; 
     ],
     OrganizationName: 'contoso.onmicrosoft.com',
     OriginatingServer: 'AM0PR01MB1234 (15.20.7000.000)',
-    Folders: [{ FolderItems: [{ InternetMessageId: `<${uid('m')}@contoso.com>`, SizeInBytes: 48211 }], Id: 'LgAAAAB', Path: '\\Inbox' }],
+    Folders: [
+      {
+        FolderItems: [{ InternetMessageId: `<${uid('m')}@contoso.com>`, SizeInBytes: 48211 }],
+        Id: 'LgAAAAB',
+        Path: '\\Inbox',
+      },
+    ],
     OperationCount: 1,
   });
 }
@@ -242,7 +322,9 @@ export function cloudTrail(o: {
     awsRegion: 'us-east-1',
     sourceIPAddress: o.ip ?? '198.51.100.23',
     userAgent: 'aws-cli/2.15.30 Python/3.11.8 Linux/6.5.0 exe/x86_64.ubuntu.22',
-    ...(o.errorCode ? { errorCode: o.errorCode, errorMessage: 'User is not authorized to perform this operation' } : {}),
+    ...(o.errorCode
+      ? { errorCode: o.errorCode, errorMessage: 'User is not authorized to perform this operation' }
+      : {}),
     requestParameters: o.requestParameters ?? null,
     responseElements: o.responseElements ?? null,
     ...(o.additionalEventData ? { additionalEventData: o.additionalEventData } : {}),
@@ -253,17 +335,38 @@ export function cloudTrail(o: {
     managementEvent: true,
     recipientAccountId: '444455556666',
     eventCategory: 'Management',
-    tlsDetails: { tlsVersion: 'TLSv1.3', cipherSuite: 'TLS_AES_128_GCM_SHA256', clientProvidedHostHeader: `${o.eventSource}` },
+    tlsDetails: {
+      tlsVersion: 'TLSv1.3',
+      cipherSuite: 'TLS_AES_128_GCM_SHA256',
+      clientProvidedHostHeader: `${o.eventSource}`,
+    },
   };
 }
 
-type WsParam = { name: string; value?: string; boolValue?: boolean; intValue?: string; multiValue?: string[] };
+type WsParam = {
+  name: string;
+  value?: string;
+  boolValue?: boolean;
+  intValue?: string;
+  multiValue?: string[];
+};
 
 /** A Google Workspace Reports API activity (one or more events). */
-export function workspaceActivity(o: { app: string; email: string; ip?: string; at: number; events: Array<{ type: string; name: string; parameters?: WsParam[] }> }) {
+export function workspaceActivity(o: {
+  app: string;
+  email: string;
+  ip?: string;
+  at: number;
+  events: Array<{ type: string; name: string; parameters?: WsParam[] }>;
+}) {
   return {
     kind: 'admin#reports#activity',
-    id: { time: iso(o.at), uniqueQualifier: String(-(1000000000000 + ++n) * 7919), applicationName: o.app, customerId: 'C03x9k2m1' },
+    id: {
+      time: iso(o.at),
+      uniqueQualifier: String(-(1000000000000 + ++n) * 7919),
+      applicationName: o.app,
+      customerId: 'C03x9k2m1',
+    },
     etag: `"${uid('et')}"`,
     actor: { email: o.email, profileId: String(100000000000000000000 + n), callerType: 'USER' },
     ipAddress: o.ip ?? '203.0.113.44',
@@ -271,7 +374,14 @@ export function workspaceActivity(o: { app: string; email: string; ip?: string; 
   };
 }
 
-export function workspaceAuthorize(o: { email: string; at: number; clientId: string; appName: string; scopes: string[]; ip?: string }) {
+export function workspaceAuthorize(o: {
+  email: string;
+  at: number;
+  clientId: string;
+  appName: string;
+  scopes: string[];
+  ip?: string;
+}) {
   return workspaceActivity({
     app: 'token',
     email: o.email,
