@@ -134,7 +134,7 @@ export function closest(input: string, candidates: readonly string[]): string | 
       best = c;
     }
   }
-  const limit = Math.max(1, Math.min(3, Math.floor(low.length / 3)));
+  const limit = Math.max(1, Math.min(3, Math.ceil(low.length / 2) - (low.length > 4 ? 1 : 0)));
   return bestD <= limit ? best : undefined;
 }
 

@@ -360,6 +360,7 @@ async function replayCommand(argv: readonly string[], ctx: Ctx): Promise<number>
   }
   progress.done();
   await qfile?.close();
+  summary.state = stateArg;
 
   // Warnings, on stderr.
   const hidden = summary.quarantined - Math.min(summary.quarantined, QUARANTINE_LINES);

@@ -168,7 +168,7 @@ export function summaryBlock(s: ReplaySummary, st: Styles): string {
   if (s.duplicates) fileParts.push(`${num(s.duplicates)} skipped (same content as another file)`);
   if (unreadable) fileParts.push(`${num(unreadable)} unreadable (see stderr)`);
   row('files', fileParts.join(', '));
-  row('records', `${num(s.recordsRead)} read, ${num(s.eventsNormalized)} events normalized, ${num(s.quarantined)} quarantined`);
+  row('records', `${num(s.recordsRead)} read, ${plural(s.eventsNormalized, 'event')} normalized, ${num(s.quarantined)} quarantined`);
   if (s.quarantineReasons.length) {
     const top = s.quarantineReasons.slice(0, 3).map((r) => `${num(r.count)} × ${r.reason}`);
     if (s.quarantineReasons.length > 3) top.push(`${num(s.quarantineReasons.length - 3)} other reasons`);

@@ -51,6 +51,7 @@ export const takeover = defineRule({
   kind: 'sequence',
   sources: ['entra.signin', 'm365.audit'],
   by: 'actor.id',
+  principal: 'actor.id',
   steps: [
     { rules: ['test-brute-force'], label: 'password guessing' },
     { rules: ['test-forwarding'], label: 'forwarding rule' },
