@@ -24,7 +24,7 @@ import { containerItems } from '../../events/containers';
 import type { RecordOrigin } from '../../events/types';
 import { CsvParser } from './csv';
 import type { CsvRow } from './csv';
-import { JsonSplitter, cleanJsonError, lineOfOffset } from './json-splitter';
+import { JsonSplitter, cleanJsonError, parseError } from './json-splitter';
 import type { JsonPiece, JsonSplitError } from './json-splitter';
 
 /**
@@ -273,10 +273,9 @@ function* unwrap(value: unknown, file: string, line: number): Generator<FileItem
 function parsePiece(p: JsonPiece, file: string): { value: unknown } | FileItem {
   try {
     return { value: JSON.parse(p.text) as unknown };
-  } catch (e) {
-    const { message, offset } = cleanJsonError((e as Error).message);
-    const line = lineOfOffset(p.text, offset, p.line);
-    return { kind: 'problem', origin: { file }, reason: `invalid JSON at line ${line}: ${message}` };
+  } catch {
+    const e = parseError(p.text, p.line);
+    return { kind: 'problem', origin: { file }, reason: `invalid JSON at line ${e.line}: ${e.message}` };
   }
 }
 

@@ -35,30 +35,28 @@ const RBRACE = 125;
 const LBRACKET = 91;
 const RBRACKET = 93;
 
-/** The parser's message for `text`, without V8's quoted copy of the input. */
-export function jsonErrorMessage(text: string): { message: string; offset: number | undefined } {
-  try {
-    JSON.parse(text);
-    return { message: 'unexpected data', offset: undefined };
-  } catch (e) {
-    return cleanJsonError((e as Error).message);
-  }
-}
+const LINE_CUT = 'the line ends inside the record';
+const DATA_CUT = 'the data ends inside the record';
 
 const POSITION_RE = / in JSON at position (\d+)(?: \(line \d+ column \d+\))?$/;
+const SNIPPET_RE = /^(.*?), (\.\.\.)?"([\s\S]*)"(?:\.\.\.)? is not valid JSON$/;
+/** Characters of context V8 shows before the error in its `..."snippet"...` messages. */
+const V8_CONTEXT = 10;
 
-/** Shortens a V8 JSON.parse message and extracts the character offset when it gives one. */
-export function cleanJsonError(msg: string): { message: string; offset: number | undefined } {
-  let m = msg;
-  const quoted = m.indexOf(', "');
-  if (quoted > 0 && m.endsWith('is not valid JSON')) m = m.slice(0, quoted);
-  const pos = POSITION_RE.exec(m);
-  let offset: number | undefined;
-  if (pos) {
-    offset = Number(pos[1]);
-    m = m.slice(0, pos.index);
-  }
-  return { message: m, offset };
+/**
+ * Shortens a V8 JSON.parse message and finds the character offset of the error: from
+ * "in JSON at position N", or by locating V8's quoted snippet of the input in `text`.
+ */
+export function cleanJsonError(msg: string, text?: string): { message: string; offset: number | undefined } {
+  const pos = POSITION_RE.exec(msg);
+  if (pos) return { message: msg.slice(0, pos.index), offset: Number(pos[1]) };
+  const snip = SNIPPET_RE.exec(msg);
+  if (!snip) return { message: msg, offset: undefined };
+  const message = snip[1] as string;
+  if (text === undefined) return { message, offset: undefined };
+  if (snip[2] === undefined) return { message, offset: 0 };
+  const at = text.indexOf(snip[3] as string);
+  return { message, offset: at < 0 ? undefined : at + V8_CONTEXT };
 }
 
 /** The line of character `offset` in `text`, where `text` starts on `firstLine`. */
@@ -68,6 +66,39 @@ export function lineOfOffset(text: string, offset: number | undefined, firstLine
   const end = Math.min(offset, text.length);
   for (let p = text.indexOf('\n'); p >= 0 && p < end; p = text.indexOf('\n', p + 1)) line++;
   return line;
+}
+
+/** The error JSON.parse finds in `text` (which starts on `firstLine`), with the line it is on. */
+export function parseError(text: string, firstLine: number): JsonSplitError {
+  try {
+    JSON.parse(text);
+    return { kind: 'error', line: firstLine, message: 'Unexpected data' };
+  } catch (e) {
+    const { message, offset } = cleanJsonError((e as Error).message, text);
+    return { kind: 'error', line: lineOfOffset(text, offset, firstLine), message };
+  }
+}
+
+/**
+ * The error for a record cut off by the end of a line or of the data: the parser's own message
+ * when it finds a mistake before the cut, else "Unexpected end of JSON input (<why>)".
+ */
+function cutError(text: string, firstLine: number, why: string): JsonSplitError {
+  let offset: number | undefined;
+  let message = 'Unexpected end of JSON input';
+  try {
+    JSON.parse(text);
+  } catch (e) {
+    const c = cleanJsonError((e as Error).message, text);
+    offset = c.offset;
+    message = c.message;
+  }
+  if (message.startsWith('Unterminated string'))
+    return { kind: 'error', line: firstLine, message: `Unterminated string (${why})` };
+  if (offset !== undefined && offset < text.trimEnd().length - 1) {
+    return { kind: 'error', line: lineOfOffset(text, offset, firstLine), message };
+  }
+  return { kind: 'error', line: firstLine, message: `Unexpected end of JSON input (${why})` };
 }
 
 /** Incremental splitter; feed chunks with `push`, then call `end`. */
@@ -85,8 +116,14 @@ export class JsonSplitter {
   private valueLine = 0;
   private line = 1;
   private arrayLine = 0;
-  /** Decided after the first top-level value: true when it began and ended on one line. */
+  /**
+   * Decided by the first top-level value: true when it began and ended on one line (JSON lines).
+   * Then a compact value that runs past the end of its line is reported as cut, at its line,
+   * instead of swallowing the lines after it.
+   */
   private linesMode: boolean | undefined;
+  /** The current value has content on its first line after the opening bracket. */
+  private compact = false;
   private failed = false;
   /** True once any non-whitespace character was seen. */
   sawContent = false;
@@ -104,7 +141,8 @@ export class JsonSplitter {
         const q = s.indexOf('"', i);
         if (nlPos < i && nlPos !== -1) nlPos = s.indexOf('\n', i);
         const stop = q < 0 ? n : q;
-        if (nlPos >= 0 && nlPos < stop) return this.fail(out, s, nlPos);
+        // A raw line break cannot be inside a JSON string: the record was cut at this line.
+        if (nlPos >= 0 && nlPos < stop) return this.fail(out, s, nlPos, LINE_CUT);
         if (q < 0) {
           let k = n - 1;
           while (k >= i && s.charCodeAt(k) === BACKSLASH) k--;
@@ -127,7 +165,9 @@ export class JsonSplitter {
       const c = s.charCodeAt(i);
       if (c === NL) {
         if (this.scalar) this.emit(out, s, i);
-        else if (this.inValue && this.linesMode === true && this.emitDepth === 0) return this.fail(out, s, i);
+        else if (this.inValue && this.compact && this.linesMode === true && this.emitDepth === 0) {
+          return this.fail(out, s, i, LINE_CUT);
+        }
         this.line++;
         i++;
         continue;
@@ -138,6 +178,8 @@ export class JsonSplitter {
         continue;
       }
       this.sawContent = true;
+      if (this.inValue && !this.compact && i !== this.valueStart && this.line === this.valueLine)
+        this.compact = true;
       if (c === QUOTE) {
         if (!this.inValue) {
           this.start(i);
@@ -175,7 +217,7 @@ export class JsonSplitter {
             i++;
             continue;
           }
-          return this.fail(out, s, i, `unexpected '${String.fromCharCode(c)}'`);
+          return this.fail(out, s, i);
         }
         this.depth--;
         i++;
@@ -201,37 +243,27 @@ export class JsonSplitter {
   end(): (JsonPiece | JsonSplitError)[] {
     const out: (JsonPiece | JsonSplitError)[] = [];
     if (this.failed) return out;
+    this.failed = true;
     if (this.inValue) {
       const text = this.parts.join('');
-      if (this.scalar && !this.inString) {
-        this.parts = [];
-        this.inValue = false;
-        this.scalar = false;
-        out.push({ kind: 'value', text, line: this.valueLine });
-        return out;
-      }
-      const { message } = jsonErrorMessage(text);
-      out.push({
-        kind: 'error',
-        line: this.valueLine,
-        message: `${message} (the data ends inside this record)`,
-      });
-      this.failed = true;
+      this.parts = [];
+      if (this.scalar && !this.inString) out.push({ kind: 'value', text, line: this.valueLine });
+      else out.push(cutError(text, this.valueLine, DATA_CUT));
       return out;
     }
     if (this.emitDepth === 1) {
       out.push({
         kind: 'error',
         line: this.arrayLine,
-        message: `the array that starts here is not closed (the data ends inside it)`,
+        message: 'Unexpected end of JSON input (the data ends inside the array that starts here)',
       });
-      this.failed = true;
     }
     return out;
   }
 
   private start(i: number): void {
     this.inValue = true;
+    this.compact = false;
     this.valueStart = i;
     this.valueLine = this.line;
     this.parts = [];
@@ -252,20 +284,16 @@ export class JsonSplitter {
     out: (JsonPiece | JsonSplitError)[],
     s: string,
     at: number,
-    message?: string,
+    cut?: string,
   ): (JsonPiece | JsonSplitError)[] {
     this.failed = true;
-    if (message !== undefined) {
-      out.push({ kind: 'error', line: this.line, message });
+    if (!this.inValue) {
+      out.push({ kind: 'error', line: this.line, message: `Unexpected '${s[at] ?? ''}'` });
       return out;
     }
-    const text = this.parts.join('') + s.slice(this.valueStart < 0 ? 0 : this.valueStart, at + 1);
-    const parsed = jsonErrorMessage(text);
-    out.push({
-      kind: 'error',
-      line: lineOfOffset(text, parsed.offset, this.valueLine),
-      message: parsed.message,
-    });
+    const from = this.valueStart < 0 ? 0 : this.valueStart;
+    const text = this.parts.join('') + s.slice(from, cut === undefined ? at + 1 : at);
+    out.push(cut === undefined ? parseError(text, this.valueLine) : cutError(text, this.valueLine, cut));
     return out;
   }
 }
