@@ -152,7 +152,8 @@ export class Detector {
         });
     };
 
-    // Phase A: predicates (pure, stateless), group keys, and every state key the batch may touch.
+    // Phase A: predicates (pure, stateless), group keys, and the state keys stage 1 needs. Match
+    // rules always fire, so their finding keys are read now too; other stages read lazily.
     const hits: Hit[] = [];
     const keys = new Set<string>();
     for (const e of events) {
@@ -178,15 +179,7 @@ export class Detector {
           if (r.kind === 'new_terms' && r.allow.has((hit.value as string).toLowerCase())) continue;
           hit.stateKey = `${r.kind[0]}|${r.id}|${e.tenant}|${hit.group}`;
           keys.add(hit.stateKey);
-        }
-        if (r.emit) keys.add(this.findingKey(r, e, hit.group));
-        for (const s of r.stepOf) {
-          const k = this.seqKey(s, e, fail);
-          if (k) {
-            keys.add(k);
-            if (s.emit) keys.add(this.findingKey(s, e, this.byValue(s, e)));
-          }
-        }
+        } else if (r.emit) keys.add(this.findingKey(r, e, undefined));
         hits.push(hit);
       }
     }
@@ -196,8 +189,18 @@ export class Detector {
       return result;
     }
 
-    const cache = await this.store.get([...keys], now);
-    stats.stateReads += keys.size;
+    const cache = new Map<string, StateItem>();
+    const loaded = new Set<string>();
+    const load = async (wanted: Iterable<string>) => {
+      const missing: string[] = [];
+      for (const k of wanted) if (!loaded.has(k)) missing.push(k);
+      if (!missing.length) return;
+      const got = await this.store.get(missing, now);
+      for (const k of missing) loaded.add(k);
+      for (const [k, v] of got) cache.set(k, v);
+      stats.stateReads += missing.length;
+    };
+    await load(keys);
 
     // Stage 1: rule state.
     const byKey = groupBy(
@@ -219,25 +222,19 @@ export class Detector {
         if (k) signals.push({ seq: s, key: k, fire: f });
       }
     }
+    const bySeq = groupBy(signals, (s) => s.key);
+    await load(bySeq.keys());
     const seqFires = (
-      await this.stage(
-        groupBy(signals, (s) => s.key),
-        cache,
-        now,
-        stats,
-        (w, units) => this.applySequence(w, units, now, fail),
-      )
+      await this.stage(bySeq, cache, now, stats, (w, units) => this.applySequence(w, units, fail))
     ).filter((f): f is Fire => f !== undefined);
     for (const f of seqFires) stats.fires[f.rule.id] = (stats.fires[f.rule.id] ?? 0) + 1;
 
     // Stage 3: findings, one per dedup key per window.
     const emitting = [...stage1Fires.filter((f) => f.rule.emit), ...seqFires.filter((f) => f.rule.emit)];
-    const outcomes = await this.stage(
-      groupBy(emitting, (f) => f.findingKey),
-      cache,
-      now,
-      stats,
-      (w, units) => this.applyFindings(w, units),
+    const byFinding = groupBy(emitting, (f) => f.findingKey);
+    await load(byFinding.keys());
+    const outcomes = await this.stage(byFinding, cache, now, stats, (w, units) =>
+      this.applyFindings(w, units),
     );
     const created = new Map<string, Finding>();
     const updated = new Map<string, Finding>();
@@ -256,14 +253,6 @@ export class Detector {
   }
 
   // ---------------------------------------------------------------------------------------------
-
-  private byValue(s: CompiledRule, e: TriplineEvent): string | undefined {
-    try {
-      return s.by?.(e);
-    } catch {
-      return undefined;
-    }
-  }
 
   private seqKey(
     s: CompiledRule,
@@ -503,7 +492,6 @@ export class Detector {
   private applySequence(
     w: Working,
     signals: Array<{ seq: CompiledRule; key: string; fire: Fire }>,
-    now: number,
     fail: (r: string, e: string, err: unknown) => void,
   ): Array<Fire | undefined> {
     const out: Array<Fire | undefined> = [];

@@ -410,3 +410,35 @@ describe('long replays', () => {
     expect(r.findings).toHaveLength(3);
   });
 });
+
+describe('state cost', () => {
+  const unusual = defineRule({
+    ...meta,
+    id: 'client2',
+    title: 'new client',
+    kind: 'new_terms',
+    sources: ['m365.audit'],
+    actions: ['MailItemsAccessed'],
+    groupBy: 'actor.id',
+    term: 'actor.appId',
+    history: '14d',
+  });
+  const read = (user: string, at: number) =>
+    ev({
+      source: 'm365.audit',
+      action: 'MailItemsAccessed',
+      outcome: 'success',
+      at,
+      actor: { id: user, appId: 'A' },
+    });
+
+  it('reads one item per mailbox and writes nothing for a steady stream of known clients', async () => {
+    const { d } = await detector([unusual]);
+    await d.process([read('a@c.com', 0), read('b@c.com', 0)]);
+    const r = await d.process(
+      Array.from({ length: 100 }, (_, i) => read(i % 2 ? 'a@c.com' : 'b@c.com', HOUR + i * 1000)),
+    );
+    expect(r.stats.stateReads).toBe(2);
+    expect(r.stats.stateWrites).toBe(0);
+  });
+});
