@@ -1,0 +1,171 @@
+/**
+ * Reads {@link TriplineStackProps} from CDK context, so a deployment is configured on the command
+ * line (`npx cdk deploy -c alertEmail=oncall@example.com`) or in cdk.json.
+ *
+ * Command-line values are strings: lists are comma-separated, booleans `true`/`false`. cdk.json may
+ * use JSON arrays, numbers and booleans instead.
+ *
+ * @module
+ */
+import type { Node } from 'constructs';
+import { POLLING_SOURCES, type DeployableSource, type PollingSource } from '#shared/config/sources';
+import type { LogLevel } from '#shared/config/lambda-config';
+import { ProblemList, type PropsProblem } from './errors';
+import type { TriplineStackProps } from './tripline-stack';
+
+/** Context keys the app reads. Schedules use one key per source: `schedules.<source>`. */
+export const CONTEXT_KEYS = {
+  /** One address or a comma-separated list; merged with `alertEmails`. */
+  alertEmail: 'alertEmail',
+  alertEmails: 'alertEmails',
+  opsEmails: 'opsEmails',
+  enabledSources: 'enabledSources',
+  stateRetentionDays: 'stateRetentionDays',
+  logRetentionDays: 'logRetentionDays',
+  autoRevoke: 'autoRevoke',
+  tenantId: 'tenantId',
+  lateness: 'lateness',
+  logLevel: 'logLevel',
+  retainState: 'retainState',
+  /** CloudFormation stack name. @default 'Tripline' */
+  stackName: 'stackName',
+  /** Pin the stack to an account; otherwise it is environment-agnostic. */
+  account: 'account',
+  /** Pin the stack to a region; otherwise it is environment-agnostic. */
+  region: 'region',
+} as const;
+
+/** Prefix of the per-source schedule keys: `schedules.graph`, `schedules.m365`, ... */
+export const SCHEDULE_KEY_PREFIX = 'schedules.';
+
+/** The stack name used when the context sets none. */
+export const DEFAULT_STACK_NAME = 'Tripline';
+
+/** What the app needs from context: the stack's props and its name, and what could not be read. */
+export interface ContextSettings {
+  readonly stackName: string;
+  /** The readable settings; unreadable ones are left out (and listed in `problems`). */
+  readonly props: TriplineStackProps;
+  /** Values of the wrong type, such as `stateRetentionDays=ninety`. */
+  readonly problems: readonly PropsProblem[];
+}
+
+/**
+ * Reads the stack settings from `node`'s context. Unset keys are left out of `props`, so the stack's
+ * own defaults apply; values of the wrong type are left out too and returned in `problems`, so the
+ * caller can report them together with the stack's own checks.
+ */
+export function stackSettingsFromContext(node: Node): ContextSettings {
+  const problems = new ProblemList();
+  const get = (key: string): unknown => node.tryGetContext(key);
+
+  const alertEmails = [
+    ...(readList(get(CONTEXT_KEYS.alertEmail), CONTEXT_KEYS.alertEmail, problems) ?? []),
+    ...(readList(get(CONTEXT_KEYS.alertEmails), CONTEXT_KEYS.alertEmails, problems) ?? []),
+  ];
+  const opsEmails = readList(get(CONTEXT_KEYS.opsEmails), CONTEXT_KEYS.opsEmails, problems);
+  const enabledSources = readList(get(CONTEXT_KEYS.enabledSources), CONTEXT_KEYS.enabledSources, problems);
+  const schedules: Partial<Record<PollingSource, string>> = {};
+  for (const source of POLLING_SOURCES) {
+    const key = `${SCHEDULE_KEY_PREFIX}${source}`;
+    const value = readString(get(key), key, problems);
+    if (value !== undefined) schedules[source] = value;
+  }
+  const stateRetentionDays = readNumber(
+    get(CONTEXT_KEYS.stateRetentionDays),
+    CONTEXT_KEYS.stateRetentionDays,
+    problems,
+  );
+  const logRetentionDays = readNumber(
+    get(CONTEXT_KEYS.logRetentionDays),
+    CONTEXT_KEYS.logRetentionDays,
+    problems,
+  );
+  const autoRevoke = readBoolean(get(CONTEXT_KEYS.autoRevoke), CONTEXT_KEYS.autoRevoke, problems);
+  const retainState = readBoolean(get(CONTEXT_KEYS.retainState), CONTEXT_KEYS.retainState, problems);
+  const tenantId = readString(get(CONTEXT_KEYS.tenantId), CONTEXT_KEYS.tenantId, problems);
+  const lateness = readString(get(CONTEXT_KEYS.lateness), CONTEXT_KEYS.lateness, problems);
+  const logLevel = readString(get(CONTEXT_KEYS.logLevel), CONTEXT_KEYS.logLevel, problems)?.toUpperCase();
+  const stackName =
+    readString(get(CONTEXT_KEYS.stackName), CONTEXT_KEYS.stackName, problems) ?? DEFAULT_STACK_NAME;
+  const account = readString(get(CONTEXT_KEYS.account), CONTEXT_KEYS.account, problems);
+  const region = readString(get(CONTEXT_KEYS.region), CONTEXT_KEYS.region, problems);
+  // Values are checked for meaning by the stack; here they only need the right shape.
+  const props: TriplineStackProps = {
+    ...(alertEmails.length > 0 ? { alertEmails } : {}),
+    ...(opsEmails !== undefined ? { opsEmails } : {}),
+    ...(enabledSources !== undefined ? { enabledSources: enabledSources as DeployableSource[] } : {}),
+    ...(Object.keys(schedules).length > 0 ? { schedules } : {}),
+    ...(stateRetentionDays !== undefined ? { stateRetentionDays } : {}),
+    ...(logRetentionDays !== undefined ? { logRetentionDays } : {}),
+    ...(autoRevoke !== undefined ? { autoRevoke } : {}),
+    ...(retainState !== undefined ? { retainState } : {}),
+    ...(tenantId !== undefined ? { tenantId } : {}),
+    ...(lateness !== undefined ? { lateness } : {}),
+    ...(logLevel !== undefined ? { logLevel: logLevel as LogLevel } : {}),
+    ...(account !== undefined || region !== undefined
+      ? {
+          env: { ...(account !== undefined ? { account } : {}), ...(region !== undefined ? { region } : {}) },
+        }
+      : {}),
+  };
+  return { stackName, props, problems: problems.problems };
+}
+
+/** An unset or blank value counts as not given. */
+function isUnset(value: unknown): boolean {
+  return value === undefined || value === null || (typeof value === 'string' && value.trim() === '');
+}
+
+function readString(value: unknown, key: string, problems: ProblemList): string | undefined {
+  if (isUnset(value)) return undefined;
+  if (typeof value === 'string') return value.trim();
+  problems.add(key, `must be a string, got ${JSON.stringify(value)}`);
+  return undefined;
+}
+
+function readList(value: unknown, key: string, problems: ProblemList): string[] | undefined {
+  if (isUnset(value)) return undefined;
+  if (typeof value === 'string') {
+    return value
+      .split(',')
+      .map((item) => item.trim())
+      .filter((item) => item !== '');
+  }
+  if (Array.isArray(value) && value.every((item) => typeof item === 'string')) {
+    return value.map((item) => item.trim()).filter((item) => item !== '');
+  }
+  problems.add(key, `must be a comma-separated string or a list of strings, got ${JSON.stringify(value)}`);
+  return undefined;
+}
+
+function readNumber(value: unknown, key: string, problems: ProblemList): number | undefined {
+  if (isUnset(value)) return undefined;
+  if (typeof value === 'number') return value;
+  if (typeof value === 'string' && /^\s*-?\d+(\.\d+)?\s*$/.test(value)) return Number(value);
+  problems.add(key, `must be a number, got ${JSON.stringify(value)}`);
+  return undefined;
+}
+
+function readBoolean(value: unknown, key: string, problems: ProblemList): boolean | undefined {
+  if (isUnset(value)) return undefined;
+  if (typeof value === 'boolean') return value;
+  if (value === 'true' || value === 'false') return value === 'true';
+  problems.add(key, `must be true or false, got ${JSON.stringify(value)}`);
+  return undefined;
+}
+
+/**
+ * Context keys that look like Tripline settings (plain words, or `schedules.<word>`) but are not one:
+ * most likely typos such as `alertEmial`, which would otherwise be ignored without a word.
+ */
+export function unknownContextKeys(node: Node): string[] {
+  const known = new Set<string>([
+    ...Object.values(CONTEXT_KEYS),
+    ...POLLING_SOURCES.map((source) => `${SCHEDULE_KEY_PREFIX}${source}`),
+  ]);
+  return Object.keys(node.getAllContext())
+    .filter((key) => /^[A-Za-z]+$/.test(key) || key.startsWith(SCHEDULE_KEY_PREFIX))
+    .filter((key) => !known.has(key))
+    .sort();
+}

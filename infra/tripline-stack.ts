@@ -1,0 +1,427 @@
+import * as fs from 'node:fs';
+import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
+import {
+  LAMBDA_CONFIG_DEFAULTS,
+  LOG_LEVELS,
+  MAX_STATE_RETENTION_DAYS,
+  parseDuration,
+} from '#shared/config/lambda-config';
+import type { LogLevel } from '#shared/config/lambda-config';
+import {
+  DEPLOYABLE_SOURCES,
+  POLLING_SOURCES,
+  isDeployableSource,
+  isPollingSource,
+  type DeployableSource,
+  type PollingSource,
+} from '#shared/config/sources';
+import { FindingsTopic } from './constructs/findings-topic';
+import type { DeploymentSettings } from './constructs/handler-function';
+import { OperationalAlarms } from './constructs/ops-alarms';
+import { DEFAULT_POLL_SCHEDULE, Poller } from './constructs/poller';
+import { RealtimePath } from './constructs/realtime-path';
+import { MAX_PITR_DAYS, StateTable } from './constructs/state-table';
+import { InvalidPropsError, ProblemList, type PropsProblem } from './errors';
+import { POLLER_ENTRY, REALTIME_ENTRY } from './paths';
+
+/** Props of {@link TriplineStack}; each has a CDK context key of the same name (see infra/context.ts). */
+export interface TriplineStackProps extends StackProps {
+  /**
+   * Who receives findings by e-mail. Each address must confirm the subscription mail first.
+   *
+   * @default - nobody (subscribe later, see docs/deploy.md)
+   */
+  readonly alertEmails?: readonly string[];
+
+  /**
+   * Who is told when Tripline itself fails (dead letters, function errors, a backlog).
+   *
+   * @default - the alertEmails
+   */
+  readonly opsEmails?: readonly string[];
+
+  /**
+   * Which sources to deploy: `cloudtrail` is the real-time EventBridge path; each polling source
+   * (`graph`, `m365`, `workspace`, `cloudtrail-lookup`) gets a scheduled poller.
+   *
+   * @default ['cloudtrail']
+   */
+  readonly enabledSources?: readonly DeployableSource[];
+
+  /**
+   * EventBridge schedule expression per polling source: `rate(10 minutes)` or `cron(0/15 * * * ? *)`.
+   *
+   * @default - 'rate(5 minutes)' for every source
+   */
+  readonly schedules?: Readonly<Partial<Record<PollingSource, string>>>;
+
+  /**
+   * The longest any state item (baseline, window, checkpoint) lives, in days, 1 to 3650. Also caps
+   * point-in-time recovery (at most 35 days), so backups hold nothing live state may not.
+   *
+   * @default 90
+   */
+  readonly stateRetentionDays?: number;
+
+  /**
+   * How long function logs are kept, in days; one of CloudWatch Logs' retention values
+   * (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, ...).
+   *
+   * @default 30
+   */
+  readonly logRetentionDays?: number;
+
+  /**
+   * Let the responder revoke what a finding names. Off, it only says what it would do (dry-run).
+   *
+   * @default false
+   */
+  readonly autoRevoke?: boolean;
+
+  /**
+   * Tenant label for records that carry none (Entra tenant id, Google customer id).
+   *
+   * @default - none: CloudTrail events carry their account id
+   */
+  readonly tenantId?: string;
+
+  /**
+   * How late an event may arrive and still be ordered by event time: `90s`, `15m`, `2h`.
+   *
+   * @default '15m'
+   */
+  readonly lateness?: string;
+
+  /**
+   * Function log level.
+   *
+   * @default 'INFO'
+   */
+  readonly logLevel?: LogLevel;
+
+  /**
+   * Keep the state table when the stack is deleted (and protect it from deletion meanwhile).
+   *
+   * @default true
+   */
+  readonly retainState?: boolean;
+
+  /**
+   * Entry of the real-time handler.
+   *
+   * @default functions/aws/cloudtrail-realtime/index.ts
+   */
+  readonly realtimeEntry?: string;
+
+  /**
+   * Entry of the shared poller handler.
+   *
+   * @default functions/aws/poller/index.ts
+   */
+  readonly pollerEntry?: string;
+}
+
+/** The defaults of {@link TriplineStackProps}, in one place for the context reader, docs and tests. */
+export const TRIPLINE_DEFAULTS = {
+  enabledSources: ['cloudtrail'],
+  schedule: DEFAULT_POLL_SCHEDULE,
+  stateRetentionDays: LAMBDA_CONFIG_DEFAULTS.stateRetentionDays,
+  logRetentionDays: 30,
+  autoRevoke: LAMBDA_CONFIG_DEFAULTS.autoRevoke,
+  lateness: LAMBDA_CONFIG_DEFAULTS.lateness,
+  logLevel: LAMBDA_CONFIG_DEFAULTS.logLevel,
+  retainState: true,
+} as const satisfies {
+  enabledSources: readonly DeployableSource[];
+  schedule: string;
+  stateRetentionDays: number;
+  logRetentionDays: number;
+  autoRevoke: boolean;
+  lateness: string;
+  logLevel: LogLevel;
+  retainState: boolean;
+};
+
+/** A realtime queue backlog older than this raises an alarm. */
+export const MAX_REALTIME_QUEUE_AGE = Duration.minutes(15);
+
+const EMAIL_RE = /^[^\s@,;]+@[^\s@,;]+\.[^\s@,;]+$/;
+const RATE_RE = /^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$/;
+const CRON_RE = /^cron\(\S+( \S+){5}\)$/;
+const LOG_RETENTION_VALUES = Object.values(logs.RetentionDays).filter(
+  (v): v is number => typeof v === 'number' && v !== logs.RetentionDays.INFINITE,
+);
+
+/**
+ * Tripline in one stack: the state table, the findings topic, the real-time CloudTrail path, one
+ * poller per enabled polling source, and alarms on all of it notifying an operations topic.
+ *
+ * @example
+ * ```ts
+ * new TriplineStack(app, 'Tripline', { alertEmails: ['oncall@example.com'] });
+ * ```
+ * @throws {@link InvalidPropsError} listing every invalid prop.
+ */
+export class TriplineStack extends Stack {
+  /** The state table. */
+  readonly stateTable: StateTable;
+  /** The findings topic. */
+  readonly findings: FindingsTopic;
+  /** Alarms and the operations topic they notify. */
+  readonly ops: OperationalAlarms;
+  /** The real-time CloudTrail path, when `cloudtrail` is enabled. */
+  readonly realtime: RealtimePath | undefined;
+  /** One poller per enabled polling source. */
+  readonly pollers: readonly Poller[];
+
+  constructor(scope: Construct, id: string, props: TriplineStackProps = {}) {
+    super(scope, id, props);
+    const resolved = resolveProps(props);
+
+    this.stateTable = new StateTable(this, 'State', {
+      removalPolicy: resolved.retainState ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+      pointInTimeRecoveryDays: Math.min(MAX_PITR_DAYS, resolved.stateRetentionDays),
+    });
+    this.findings = new FindingsTopic(this, 'Findings', { emails: resolved.alertEmails });
+    this.ops = new OperationalAlarms(this, 'Ops', { emails: resolved.opsEmails });
+
+    const settings: DeploymentSettings = {
+      tenantId: resolved.tenantId,
+      lateness: resolved.lateness,
+      stateRetentionDays: resolved.stateRetentionDays,
+      autoRevoke: resolved.autoRevoke,
+      logLevel: resolved.logLevel,
+    };
+    const shared = {
+      stateTable: this.stateTable,
+      findingsTopic: this.findings,
+      settings,
+      logRetention: resolved.logRetention,
+    };
+
+    if (resolved.enabledSources.includes('cloudtrail')) {
+      const realtime = new RealtimePath(this, 'Realtime', { ...shared, entry: resolved.realtimeEntry });
+      this.ops.alarmOnDeadLetters(
+        'RealtimeDeadLetters',
+        realtime.deadLetterQueue,
+        'CloudTrail events that failed processing 5 times or could not be delivered to the queue',
+      );
+      this.ops.alarmOnErrors('RealtimeErrors', realtime.lambdaFunction, 'the real-time CloudTrail function');
+      this.ops.alarmOnQueueAge(
+        'RealtimeBacklog',
+        realtime.queue,
+        MAX_REALTIME_QUEUE_AGE,
+        'CloudTrail event in the real-time queue',
+      );
+      new CfnOutput(this, 'RealtimeQueueUrl', {
+        value: realtime.queue.queueUrl,
+        description: 'SQS queue between EventBridge and the real-time function',
+      });
+      this.realtime = realtime;
+    } else {
+      this.realtime = undefined;
+    }
+
+    this.pollers = resolved.enabledSources.filter(isPollingSource).map((source) => {
+      const id = pollerId(source);
+      const poller = new Poller(this, id, {
+        ...shared,
+        source,
+        schedule: events.Schedule.expression(resolved.schedules[source]),
+        entry: resolved.pollerEntry,
+      });
+      this.ops.alarmOnDeadLetters(
+        `${id}DeadLetters`,
+        poller.deadLetterQueue,
+        `${source} poller runs that failed after retries or were not delivered`,
+      );
+      this.ops.alarmOnErrors(`${id}Errors`, poller.lambdaFunction, `the ${source} poller`);
+      if (poller.secret) {
+        new CfnOutput(this, `${id}CredentialsSecret`, {
+          value: poller.secret.secretName,
+          description: `Fill in the ${source} API credentials here (see docs/deploy.md)`,
+        });
+      }
+      return poller;
+    });
+
+    new CfnOutput(this, 'StateTableName', {
+      value: this.stateTable.table.tableName,
+      description: 'DynamoDB table holding Tripline state',
+    });
+    new CfnOutput(this, 'FindingsTopicArn', {
+      value: this.findings.topic.topicArn,
+      description: 'SNS topic findings are published to; subscribe here',
+    });
+    new CfnOutput(this, 'OpsTopicArn', {
+      value: this.ops.topic.topicArn,
+      description: 'SNS topic Tripline operational alarms notify',
+    });
+  }
+}
+
+interface ResolvedProps {
+  readonly alertEmails: readonly string[];
+  readonly opsEmails: readonly string[];
+  readonly enabledSources: readonly DeployableSource[];
+  readonly schedules: Readonly<Record<PollingSource, string>>;
+  readonly stateRetentionDays: number;
+  readonly logRetention: logs.RetentionDays;
+  readonly autoRevoke: boolean;
+  readonly tenantId: string | undefined;
+  readonly lateness: string;
+  readonly logLevel: LogLevel;
+  readonly retainState: boolean;
+  readonly realtimeEntry: string;
+  readonly pollerEntry: string;
+}
+
+/**
+ * Checks stack props without building anything.
+ *
+ * @returns every problem {@link TriplineStack} would throw for; empty when the props are valid.
+ */
+export function checkStackProps(props: TriplineStackProps): readonly PropsProblem[] {
+  try {
+    resolveProps(props);
+    return [];
+  } catch (e) {
+    if (e instanceof InvalidPropsError) return e.problems;
+    throw e;
+  }
+}
+
+/** Applies defaults and checks every prop, reporting all problems at once. */
+function resolveProps(props: TriplineStackProps): ResolvedProps {
+  const problems = new ProblemList();
+  const alertEmails = props.alertEmails ?? [];
+  const opsEmails = props.opsEmails ?? alertEmails;
+  for (const [setting, list] of [
+    ['alertEmails', alertEmails],
+    ['opsEmails', props.opsEmails ?? []],
+  ] as const) {
+    for (const email of list) {
+      if (!EMAIL_RE.test(email)) problems.add(setting, `${JSON.stringify(email)} is not an e-mail address`);
+    }
+    if (new Set(list).size !== list.length) problems.add(setting, 'lists an address twice');
+  }
+
+  const enabledSources = props.enabledSources ?? TRIPLINE_DEFAULTS.enabledSources;
+  if (enabledSources.length === 0) {
+    problems.add('enabledSources', `is empty; enable at least one of ${DEPLOYABLE_SOURCES.join(', ')}`);
+  }
+  for (const source of enabledSources) {
+    if (!isDeployableSource(source)) {
+      problems.add(
+        'enabledSources',
+        `${JSON.stringify(source)} is not a source; use ${DEPLOYABLE_SOURCES.join(', ')}`,
+      );
+    }
+  }
+  if (new Set(enabledSources).size !== enabledSources.length)
+    problems.add('enabledSources', 'lists a source twice');
+
+  const schedules = Object.fromEntries(POLLING_SOURCES.map((s) => [s, TRIPLINE_DEFAULTS.schedule])) as Record<
+    PollingSource,
+    string
+  >;
+  for (const [source, expression] of Object.entries(props.schedules ?? {})) {
+    if (!isPollingSource(source)) {
+      problems.add(`schedules.${source}`, `is not a polling source; use ${POLLING_SOURCES.join(', ')}`);
+    } else if (expression === undefined) {
+      continue;
+    } else if (!isScheduleExpression(expression)) {
+      problems.add(
+        `schedules.${source}`,
+        `${JSON.stringify(expression)} is not an EventBridge schedule; use rate(10 minutes) or cron(0/15 * * * ? *)`,
+      );
+    } else {
+      schedules[source] = expression;
+    }
+  }
+
+  const stateRetentionDays = props.stateRetentionDays ?? TRIPLINE_DEFAULTS.stateRetentionDays;
+  if (
+    !Number.isInteger(stateRetentionDays) ||
+    stateRetentionDays < 1 ||
+    stateRetentionDays > MAX_STATE_RETENTION_DAYS
+  ) {
+    problems.add(
+      'stateRetentionDays',
+      `must be a whole number from 1 to ${MAX_STATE_RETENTION_DAYS}, got ${stateRetentionDays}`,
+    );
+  }
+
+  const logRetentionDays = props.logRetentionDays ?? TRIPLINE_DEFAULTS.logRetentionDays;
+  if (!LOG_RETENTION_VALUES.includes(logRetentionDays)) {
+    problems.add(
+      'logRetentionDays',
+      `must be one of ${LOG_RETENTION_VALUES.join(', ')}, got ${logRetentionDays}`,
+    );
+  }
+
+  const lateness = props.lateness ?? TRIPLINE_DEFAULTS.lateness;
+  if (parseDuration(lateness) === undefined) {
+    problems.add(
+      'lateness',
+      `${JSON.stringify(lateness)} is not a duration; use a whole number and unit such as 15m`,
+    );
+  }
+
+  const logLevel = props.logLevel ?? TRIPLINE_DEFAULTS.logLevel;
+  if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
+    problems.add('logLevel', `must be one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(logLevel)}`);
+  }
+
+  if (props.tenantId !== undefined && !/^\S+$/.test(props.tenantId)) {
+    problems.add('tenantId', `must be non-empty without spaces, got ${JSON.stringify(props.tenantId)}`);
+  }
+
+  const realtimeEntry = props.realtimeEntry ?? REALTIME_ENTRY;
+  const pollerEntry = props.pollerEntry ?? POLLER_ENTRY;
+  if (enabledSources.includes('cloudtrail') && !fs.existsSync(realtimeEntry)) {
+    problems.add('realtimeEntry', `${realtimeEntry} does not exist`);
+  }
+  const pollers = enabledSources.filter(isPollingSource);
+  if (pollers.length > 0 && !fs.existsSync(pollerEntry)) {
+    problems.add(
+      'pollerEntry',
+      `${pollerEntry} does not exist, so ${pollers.join(', ')} cannot be polled yet; remove ${pollers.join(', ')} from enabledSources`,
+    );
+  }
+
+  problems.throwIfAny();
+  return {
+    alertEmails,
+    opsEmails,
+    enabledSources,
+    schedules,
+    stateRetentionDays,
+    logRetention: logRetentionDays as logs.RetentionDays,
+    autoRevoke: props.autoRevoke ?? TRIPLINE_DEFAULTS.autoRevoke,
+    tenantId: props.tenantId,
+    lateness,
+    logLevel,
+    retainState: props.retainState ?? TRIPLINE_DEFAULTS.retainState,
+    realtimeEntry,
+    pollerEntry,
+  };
+}
+
+function isScheduleExpression(expression: string): boolean {
+  const rate = RATE_RE.exec(expression);
+  if (rate) {
+    const n = Number(rate[1]);
+    const singular = !(rate[2] ?? '').endsWith('s');
+    return n >= 1 && (n === 1) === singular;
+  }
+  return CRON_RE.test(expression);
+}
+
+/** `cloudtrail-lookup` -> `PollerCloudtrailLookup`: stable construct ids, hence stable logical ids. */
+function pollerId(source: PollingSource): string {
+  return `Poller${source.replace(/(^|-)([a-z0-9])/g, (_m, _dash: string, c: string) => c.toUpperCase())}`;
+}
