@@ -436,7 +436,7 @@ describe('state cost', () => {
     const { d } = await detector([unusual]);
     await d.process([read('a@c.com', 0), read('b@c.com', 0)]);
     const r = await d.process(
-      Array.from({ length: 100 }, (_, i) => read(i % 2 ? 'a@c.com' : 'b@c.com', HOUR + i * 1000)),
+      Array.from({ length: 100 }, (_, i) => read(i % 2 ? 'a@c.com' : 'b@c.com', HOUR / 2 + i * 1000)),
     );
     expect(r.stats.stateReads).toBe(2);
     expect(r.stats.stateWrites).toBe(0);
