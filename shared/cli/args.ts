@@ -78,7 +78,8 @@ export function parseArgs(argv: readonly string[], specs: readonly FlagSpec[], h
       }
     }
     if (spec.kind === 'switch') {
-      if (inline !== undefined) throw new UsageError(`${shown} takes no value (got '${inline}'). ${helpHint}`);
+      if (inline !== undefined)
+        throw new UsageError(`${shown} takes no value (got '${inline}'). ${helpHint}`);
       flags.set(spec.name, true);
       continue;
     }

@@ -23,7 +23,9 @@ export class ConfigError extends Error {
     readonly file: string,
     readonly problems: string[],
   ) {
-    super(`${file}: ${problems.length} problem${problems.length === 1 ? '' : 's'}:\n${problems.map((p) => `  ${p}`).join('\n')}`);
+    super(
+      `${file}: ${problems.length} problem${problems.length === 1 ? '' : 's'}:\n${problems.map((p) => `  ${p}`).join('\n')}`,
+    );
   }
 }
 
@@ -34,14 +36,26 @@ export interface ReplayConfig {
 }
 
 const duration = z.union([
-  z.string().refine((s) => parseDuration(s) !== undefined, { message: 'must be a duration like "15m", "2h" or "14d"' }),
+  z
+    .string()
+    .refine((s) => parseDuration(s) !== undefined, {
+      message: 'must be a duration like "15m", "2h" or "14d"',
+    }),
   z.number().positive({ message: 'must be a positive number of milliseconds' }),
 ]);
 
 const override = z.strictObject({
   enabled: z.boolean().optional(),
-  severity: z.enum(SEVERITIES as unknown as [string, ...string[]], { message: `must be one of ${SEVERITIES.join(', ')}` }).optional(),
-  count: z.number().int({ message: 'must be a whole number' }).positive({ message: 'must be at least 1' }).optional(),
+  severity: z
+    .enum(SEVERITIES as unknown as [string, ...string[]], {
+      message: `must be one of ${SEVERITIES.join(', ')}`,
+    })
+    .optional(),
+  count: z
+    .number()
+    .int({ message: 'must be a whole number' })
+    .positive({ message: 'must be at least 1' })
+    .optional(),
   window: duration.optional(),
   history: duration.optional(),
   learning: duration.optional(),
@@ -74,7 +88,9 @@ function pathOf(path: ReadonlyArray<PropertyKey>): string {
  * const r = validateConfig({ overrides: { 'brute-force': { count: 0 } } });
  * // { ok: false, problems: ['overrides.brute-force.count: must be at least 1'] }
  */
-export function validateConfig(doc: unknown): { ok: true; config: ReplayConfig } | { ok: false; problems: string[] } {
+export function validateConfig(
+  doc: unknown,
+): { ok: true; config: ReplayConfig } | { ok: false; problems: string[] } {
   const r = schema.safeParse(doc);
   if (!r.success) {
     const problems = r.error.issues.map((i) => {
@@ -109,7 +125,9 @@ export async function loadConfig(file: string, shown: string = file): Promise<Re
     text = await readFile(file, 'utf8');
   } catch (err) {
     const code = (err as { code?: string }).code;
-    throw new ConfigError(shown, [code === 'ENOENT' ? 'no such file' : `cannot read it: ${(err as Error).message}`]);
+    throw new ConfigError(shown, [
+      code === 'ENOENT' ? 'no such file' : `cannot read it: ${(err as Error).message}`,
+    ]);
   }
   let doc: unknown;
   try {

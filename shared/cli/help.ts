@@ -20,7 +20,11 @@ export const REPLAY_FLAGS: readonly FlagSpec[] = [
     arg: 'PATH',
     help: "State file kept between replays (default .tripline/state.json; ':memory:' keeps nothing).",
   },
-  { name: 'reprocess', kind: 'switch', help: 'Replay files even if this state file has already taken them in.' },
+  {
+    name: 'reprocess',
+    kind: 'switch',
+    help: 'Replay files even if this state file has already taken them in.',
+  },
   {
     name: 'source',
     kind: 'value',
@@ -29,7 +33,12 @@ export const REPLAY_FLAGS: readonly FlagSpec[] = [
     help: `Read every record as this source instead of detecting it: ${SOURCE_IDS.join(', ')}.`,
   },
   { name: 'tenant', kind: 'value', arg: 'ID', help: 'Tenant for records that carry none (Graph exports).' },
-  { name: 'lateness', kind: 'value', arg: 'DURATION', help: 'How late an event may be and still correlate (default 2h).' },
+  {
+    name: 'lateness',
+    kind: 'value',
+    arg: 'DURATION',
+    help: 'How late an event may be and still correlate (default 2h).',
+  },
   {
     name: 'fail-on',
     kind: 'value',
@@ -37,7 +46,12 @@ export const REPLAY_FLAGS: readonly FlagSpec[] = [
     arg: 'SEVERITY',
     help: `Exit 1 when a finding at or above this severity appears (${SEVERITIES.join(', ')}).`,
   },
-  { name: 'quarantine', kind: 'value', arg: 'FILE', help: 'Write every record that could not be used to FILE, as JSON lines.' },
+  {
+    name: 'quarantine',
+    kind: 'value',
+    arg: 'FILE',
+    help: 'Write every record that could not be used to FILE, as JSON lines.',
+  },
   {
     name: 'details',
     kind: 'value',
@@ -46,18 +60,32 @@ export const REPLAY_FLAGS: readonly FlagSpec[] = [
     help: 'Detail blocks below the table: for high and critical findings (default), all, or none.',
   },
   { name: 'no-progress', kind: 'switch', help: 'Never show the progress display (stderr).' },
-  { name: 'config', kind: 'value', arg: 'FILE', help: 'JSON config: {"overrides": {ruleId: {...}}, "globals": {"tenantDomains": [...]}}.' },
+  {
+    name: 'config',
+    kind: 'value',
+    arg: 'FILE',
+    help: 'JSON config: {"overrides": {ruleId: {...}}, "globals": {"tenantDomains": [...]}}.',
+  },
   HELP,
 ];
 
 /** Flags of `tripline rules`. */
 export const RULES_FLAGS: readonly FlagSpec[] = [
-  { name: 'format', kind: 'value', values: ['table', 'jsonl'], arg: 'table|jsonl', help: 'table (default) or one JSON object per rule.' },
+  {
+    name: 'format',
+    kind: 'value',
+    values: ['table', 'jsonl'],
+    arg: 'table|jsonl',
+    help: 'table (default) or one JSON object per rule.',
+  },
   HELP,
 ];
 
 function flagLines(specs: readonly FlagSpec[]): string {
-  const left = specs.map((s) => `${s.short ? `-${s.short}, ` : '    '}--${s.name}${s.kind === 'value' ? ` ${s.arg ?? 'VALUE'}` : ''}`);
+  const left = specs.map(
+    (s) =>
+      `${s.short ? `-${s.short}, ` : '    '}--${s.name}${s.kind === 'value' ? ` ${s.arg ?? 'VALUE'}` : ''}`,
+  );
   const w = Math.max(...left.map((l) => l.length)) + 2;
   return specs.map((s, i) => `  ${(left[i] as string).padEnd(w)}${s.help}`).join('\n');
 }

@@ -88,7 +88,9 @@ const DEFAULT_STATE = join('.tripline', 'state.json');
 /** The package version, read once. */
 export function version(): string {
   try {
-    const pkg = JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version?: unknown };
+    const pkg = JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8')) as {
+      version?: unknown;
+    };
     return typeof pkg.version === 'string' ? pkg.version : 'unknown';
   } catch {
     return 'unknown';
@@ -183,10 +185,14 @@ async function dispatch(argv: readonly string[], ctx: Ctx): Promise<number> {
   if (first === 'replay') return replayCommand(rest, ctx);
   if (first === 'rules') return rulesCommand(rest, ctx);
   if (first.startsWith('-')) {
-    throw new UsageError(`unknown flag ${first} before the command. Flags go after it: \`tripline replay --help\`.`);
+    throw new UsageError(
+      `unknown flag ${first} before the command. Flags go after it: \`tripline replay --help\`.`,
+    );
   }
   const near = closest(first, COMMANDS);
-  throw new UsageError(`unknown command '${first}'.${near ? ` Did you mean ${near}?` : ''} Run \`tripline --help\`.`);
+  throw new UsageError(
+    `unknown command '${first}'.${near ? ` Did you mean ${near}?` : ''} Run \`tripline --help\`.`,
+  );
 }
 
 function rulesCommand(argv: readonly string[], ctx: Ctx): number {
@@ -196,7 +202,9 @@ function rulesCommand(argv: readonly string[], ctx: Ctx): number {
     return EXIT.OK;
   }
   if (positionals.length) {
-    throw new UsageError(`\`tripline rules\` takes no arguments (got '${positionals[0]}'). Run \`tripline rules --help\`.`);
+    throw new UsageError(
+      `\`tripline rules\` takes no arguments (got '${positionals[0]}'). Run \`tripline rules --help\`.`,
+    );
   }
   const rules = [...ctx.rules].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   if (flags.get('format') === 'jsonl') {
@@ -245,7 +253,9 @@ class QuarantineFile {
     try {
       return new QuarantineFile(await open(abs, 'w'), shown);
     } catch (err) {
-      throw new UsageError(`cannot write the quarantine file ${shown}: ${(err as Error).message}. Choose another --quarantine path.`);
+      throw new UsageError(
+        `cannot write the quarantine file ${shown}: ${(err as Error).message}. Choose another --quarantine path.`,
+      );
     }
   }
 
@@ -265,7 +275,10 @@ class QuarantineFile {
     this.drain();
     await this.pending;
     await this.fh.close();
-    if (this.failure) throw new UsageError(`cannot write the quarantine file ${this.shown}: ${(this.failure as Error).message}.`);
+    if (this.failure)
+      throw new UsageError(
+        `cannot write the quarantine file ${this.shown}: ${(this.failure as Error).message}.`,
+      );
   }
 }
 
@@ -277,7 +290,9 @@ async function replayCommand(argv: readonly string[], ctx: Ctx): Promise<number>
     return EXIT.OK;
   }
   if (!positionals.length) {
-    throw new UsageError(`replay needs at least one file or folder, e.g. \`tripline replay ./logs\`. ${hint}`);
+    throw new UsageError(
+      `replay needs at least one file or folder, e.g. \`tripline replay ./logs\`. ${hint}`,
+    );
   }
   const str = (name: string): string | undefined => {
     const v = flags.get(name);
@@ -305,7 +320,8 @@ async function replayCommand(argv: readonly string[], ctx: Ctx): Promise<number>
     enabled: !flags.has('no-progress'),
   });
   let shownRecords = 0;
-  const qfile = quarantineArg === undefined ? undefined : await QuarantineFile.open(abs(quarantineArg), quarantineArg);
+  const qfile =
+    quarantineArg === undefined ? undefined : await QuarantineFile.open(abs(quarantineArg), quarantineArg);
   const exclude: string[] = [];
   if (stateAbs) exclude.push(stateAbs, `${stateAbs}.lock`);
   if (quarantineArg !== undefined) exclude.push(abs(quarantineArg));
@@ -322,7 +338,8 @@ async function replayCommand(argv: readonly string[], ctx: Ctx): Promise<number>
     },
     onQuarantine: (q) => {
       qfile?.add(q);
-      if (shownRecords++ < QUARANTINE_LINES) progress.log(`tripline: ${q.file}:${q.line ?? '?'}: ${q.reason}`);
+      if (shownRecords++ < QUARANTINE_LINES)
+        progress.log(`tripline: ${q.file}:${q.line ?? '?'}: ${q.reason}`);
     },
     onProgress: (p) => progress.update(p),
   };
@@ -346,7 +363,11 @@ async function replayCommand(argv: readonly string[], ctx: Ctx): Promise<number>
       const file = configArg ?? 'the rule set';
       throw new ConfigError(
         file,
-        err.issues.map((i) => (i.path === 'overrides' ? `overrides.${i.ruleId}: ${i.message}` : `${i.ruleId} (${i.path}): ${i.message}`)),
+        err.issues.map((i) =>
+          i.path === 'overrides'
+            ? `overrides.${i.ruleId}: ${i.message}`
+            : `${i.ruleId} (${i.path}): ${i.message}`,
+        ),
       );
     }
     if (err instanceof StateStoreError) {
@@ -374,13 +395,19 @@ async function replayCommand(argv: readonly string[], ctx: Ctx): Promise<number>
     say(ctx, `${plural(qfile.count, 'problem')} written to ${qfile.shown}`);
   }
   if (summary.skipped) {
-    say(ctx, `skipped ${plural(summary.skipped, 'file')} already replayed into ${stateArg} (use --reprocess)`);
+    say(
+      ctx,
+      `skipped ${plural(summary.skipped, 'file')} already replayed into ${stateArg} (use --reprocess)`,
+    );
   }
   if (summary.duplicates) {
     say(ctx, `skipped ${plural(summary.duplicates, 'file')} with the same content as another input file`);
   }
   for (const e of summary.ruleErrors) {
-    say(ctx, `rule ${e.ruleId} failed on ${plural(e.count, 'event')} (first: event ${e.eventId}): ${e.message}`);
+    say(
+      ctx,
+      `rule ${e.ruleId} failed on ${plural(e.count, 'event')} (first: event ${e.eventId}): ${e.message}`,
+    );
   }
   const readable = summary.eventsNormalized > 0 || summary.skipped > 0 || summary.duplicates > 0;
   if (!readable && (summary.fileProblems.length > 0 || summary.quarantined > 0)) {

@@ -101,5 +101,7 @@ function pct(r: number): string {
 }
 
 function amount(p: ReplayProgress): string {
-  return p.phase === 'read' ? `(${bytes(p.done)} of ${bytes(p.total)})` : `(${num(p.done)} of ${num(p.total)} events)`;
+  return p.phase === 'read'
+    ? `(${bytes(p.done)} of ${bytes(p.total)})`
+    : `(${num(p.done)} of ${num(p.total)} events)`;
 }

@@ -22,7 +22,13 @@ const wrap = (open: string, s: string) => `${ESC}${open}m${s}${ESC}0m`;
 /** Styles for a terminal that shows colors, or plain text. */
 export function makeStyles(color: boolean): Styles {
   if (!color) return { bold: (s) => s, dim: (s) => s, severity: (_sev, s) => s };
-  const sev: Record<Severity, string> = { critical: '1;97;41', high: '1;31', medium: '33', low: '36', info: '2' };
+  const sev: Record<Severity, string> = {
+    critical: '1;97;41',
+    high: '1;31',
+    medium: '33',
+    low: '36',
+    info: '2',
+  };
   return {
     bold: (s) => wrap('1', s),
     dim: (s) => wrap('2', s),
@@ -160,15 +166,21 @@ export function summaryBlock(s: ReplaySummary, st: Styles): string {
   const partly = s.files.filter((x) => x.status === 'replayed' && x.problem !== undefined).length;
   const names = new Set(s.files.map((x) => x.file));
   const unreadable =
-    s.files.filter((x) => x.status === 'failed').length + s.fileProblems.filter((p) => !names.has(p.file)).length;
+    s.files.filter((x) => x.status === 'failed').length +
+    s.fileProblems.filter((p) => !names.has(p.file)).length;
   let readBytes = 0;
   for (const f of s.files) if (f.status === 'replayed') readBytes += f.bytes;
-  const fileParts = [`${num(read)} read (${bytes(readBytes)}${partly ? `; ${num(partly)} only partly, see stderr` : ''})`];
+  const fileParts = [
+    `${num(read)} read (${bytes(readBytes)}${partly ? `; ${num(partly)} only partly, see stderr` : ''})`,
+  ];
   if (s.skipped) fileParts.push(`${num(s.skipped)} skipped (already replayed)`);
   if (s.duplicates) fileParts.push(`${num(s.duplicates)} skipped (same content as another file)`);
   if (unreadable) fileParts.push(`${num(unreadable)} unreadable (see stderr)`);
   row('files', fileParts.join(', '));
-  row('records', `${num(s.recordsRead)} read, ${plural(s.eventsNormalized, 'event')} normalized, ${num(s.quarantined)} quarantined`);
+  row(
+    'records',
+    `${num(s.recordsRead)} read, ${plural(s.eventsNormalized, 'event')} normalized, ${num(s.quarantined)} quarantined`,
+  );
   if (s.quarantineReasons.length) {
     const top = s.quarantineReasons.slice(0, 3).map((r) => `${num(r.count)} × ${r.reason}`);
     if (s.quarantineReasons.length > 3) top.push(`${num(s.quarantineReasons.length - 3)} other reasons`);
@@ -179,11 +191,15 @@ export function summaryBlock(s: ReplaySummary, st: Styles): string {
   }
   const n = s.findings.length;
   let f = n ? `${num(n)}: ${severityCounts(s.findingsBySeverity, st)}` : '0';
-  if (n && s.newFindings < n) f += ` (${num(s.newFindings)} new, ${num(n - s.newFindings)} updated from an earlier replay)`;
+  if (n && s.newFindings < n)
+    f += ` (${num(s.newFindings)} new, ${num(n - s.newFindings)} updated from an earlier replay)`;
   row('findings', f);
   if (s.ruleErrors.length) {
     const events = s.ruleErrors.reduce((a, e) => a + e.count, 0);
-    row('rule errors', `${plural(s.ruleErrors.length, 'rule')} threw on ${plural(events, 'event')} (details on stderr)`);
+    row(
+      'rule errors',
+      `${plural(s.ruleErrors.length, 'rule')} threw on ${plural(events, 'event')} (details on stderr)`,
+    );
   }
   row('state', s.state);
   row('elapsed', elapsed(s.elapsedMs));
@@ -210,7 +226,13 @@ export function ruleTitle(r: RuleDefinition): string {
 /** `tripline rules`: id, severity, kind, ATT&CK, title. */
 export function rulesTable(rules: readonly RuleDefinition[], st: Styles): string {
   return renderTable(
-    [{ header: 'ID' }, { header: 'SEVERITY' }, { header: 'KIND' }, { header: 'ATT&CK', max: 40 }, { header: 'TITLE', max: 80 }],
+    [
+      { header: 'ID' },
+      { header: 'SEVERITY' },
+      { header: 'KIND' },
+      { header: 'ATT&CK', max: 40 },
+      { header: 'TITLE', max: 80 },
+    ],
     rules.map((r) => [
       r.id,
       { text: r.severity, style: (s: string) => st.severity(r.severity, s) },

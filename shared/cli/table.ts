@@ -70,7 +70,14 @@ export function renderTable(
   const hs = opts.headerStyle ?? ((s: string) => s);
   const indent = opts.indent ?? '';
   const lines: string[] = [];
-  if (opts.header !== false) lines.push(indent + columns.map((c, i) => hs(pad(c.header, i))).join(gap).trimEnd());
+  if (opts.header !== false)
+    lines.push(
+      indent +
+        columns
+          .map((c, i) => hs(pad(c.header, i)))
+          .join(gap)
+          .trimEnd(),
+    );
   for (const r of cells) {
     const parts = r.map((cell, i) => {
       const padded = pad(cell.text, i);

@@ -13,6 +13,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { Detector } from '../engine/detector';
+import { compileRules } from '../engine/compile';
 import type { RuleOverride } from '../engine/compile';
 import type { RuleErrorReport } from '../engine/errors';
 import { SEVERITIES, severityRank } from '../engine/findings';
@@ -183,6 +184,9 @@ export async function replay(paths: readonly string[], opts: ReplayOptions = {})
   const batchSize = Math.max(1, opts.batchSize ?? DEFAULT_BATCH_SIZE);
   const sampleCap = opts.quarantineSample ?? DEFAULT_QUARANTINE_SAMPLE;
   const stateOpt = opts.state ?? ':memory:';
+  const rules = opts.rules ?? ALL_RULES;
+  // Rules and overrides are checked before the state file is touched, so a config typo fails fast.
+  compileRules(rules, { overrides: opts.overrides, globals: opts.globals });
   const ownStore = typeof stateOpt === 'string';
   const store: StateStore = ownStore ? await EmbeddedStateStore.open(stateOpt) : stateOpt;
   const summary: ReplaySummary = {
@@ -205,9 +209,8 @@ export async function replay(paths: readonly string[], opts: ReplayOptions = {})
   };
   let ok = false;
   try {
-    // Rules and overrides are checked before anything is read, so a config typo fails fast.
     const detector = new Detector({
-      rules: opts.rules ?? ALL_RULES,
+      rules,
       store,
       lateness: opts.lateness,
       overrides: opts.overrides,
@@ -252,7 +255,14 @@ async function run(
       hashed.push({ f, res: { file: f.shown, bytes, sha256, status: 'replayed', records: 0, events: 0 } });
     } catch (err) {
       const reason = `cannot read: ${(err as Error).message}`;
-      summary.files.push({ file: f.shown, bytes: 0, status: 'failed', records: 0, events: 0, problem: reason });
+      summary.files.push({
+        file: f.shown,
+        bytes: 0,
+        status: 'failed',
+        records: 0,
+        events: 0,
+        problem: reason,
+      });
       fileProblem(f.shown, reason);
     }
   }
@@ -285,7 +295,13 @@ async function run(
   const nopts: NormalizeOptions = {};
   if (opts.source !== undefined) nopts.source = opts.source;
   if (opts.tenant !== undefined) nopts.tenant = opts.tenant;
-  const quarantine = (file: string, line: number | undefined, reason: string, record?: unknown, excerpt?: string) => {
+  const quarantine = (
+    file: string,
+    line: number | undefined,
+    reason: string,
+    record?: unknown,
+    excerpt?: string,
+  ) => {
     summary.quarantined++;
     const key = reasons.has(reason) || reasons.size < MAX_REASONS ? reason : OTHER_REASONS;
     reasons.set(key, (reasons.get(key) ?? 0) + 1);
@@ -343,7 +359,9 @@ async function run(
     onProgress?.({ phase: 'read', done: totalBytes, total: totalBytes });
   }
   summary.eventsNormalized = events.length;
-  summary.quarantineReasons = [...reasons].map(([reason, count]) => ({ reason, count })).sort((a, b) => b.count - a.count);
+  summary.quarantineReasons = [...reasons]
+    .map(([reason, count]) => ({ reason, count }))
+    .sort((a, b) => b.count - a.count);
 
   // 3. Detect, in event-time order.
   events.sort(byTime);

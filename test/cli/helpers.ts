@@ -62,7 +62,12 @@ export function write(dir: string, name: string, content: string | Buffer): stri
 let n = 0;
 
 /** A Microsoft Graph signIn object as GET /auditLogs/signIns returns it (50126: bad password). */
-export function signIn(time: string, upn: string, errorCode = 50126, ip = '198.51.100.23'): Record<string, unknown> {
+export function signIn(
+  time: string,
+  upn: string,
+  errorCode = 50126,
+  ip = '198.51.100.23',
+): Record<string, unknown> {
   n++;
   return {
     id: `5c1d3f0e-7a2b-4c9d-8e6f-${String(n).padStart(12, '0')}`,
@@ -86,10 +91,17 @@ export function signIn(time: string, upn: string, errorCode = 50126, ip = '198.5
     resourceId: '00000002-0000-0ff1-ce00-000000000000',
     status: {
       errorCode,
-      failureReason: errorCode ? 'Error validating credentials due to invalid username or password.' : 'Other.',
+      failureReason: errorCode
+        ? 'Error validating credentials due to invalid username or password.'
+        : 'Other.',
       additionalDetails: null,
     },
-    deviceDetail: { deviceId: '', displayName: '', operatingSystem: 'Linux', browser: 'Python Requests 2.31' },
+    deviceDetail: {
+      deviceId: '',
+      displayName: '',
+      operatingSystem: 'Linux',
+      browser: 'Python Requests 2.31',
+    },
     location: {
       city: 'Amsterdam',
       state: 'Noord-Holland',
@@ -101,7 +113,11 @@ export function signIn(time: string, upn: string, errorCode = 50126, ip = '198.5
 }
 
 /** An M365 unified audit log New-InboxRule record that forwards mail outside the tenant. */
-export function inboxRule(time: string, user: string, forwardTo = 'drop@mailbox-archive.example'): Record<string, unknown> {
+export function inboxRule(
+  time: string,
+  user: string,
+  forwardTo = 'drop@mailbox-archive.example',
+): Record<string, unknown> {
   n++;
   return {
     CreationTime: time,

@@ -1,5 +1,18 @@
 import type { Finding } from '#shared/engine/findings';
-import { DAY1, DAY2, FIXTURES, UAL, cleanupTempDirs, inboxRule, jsonl, lines, run, signIn, tempDir, write } from './helpers';
+import {
+  DAY1,
+  DAY2,
+  FIXTURES,
+  UAL,
+  cleanupTempDirs,
+  inboxRule,
+  jsonl,
+  lines,
+  run,
+  signIn,
+  tempDir,
+  write,
+} from './helpers';
 import { FIXTURE_TENANT, TEST_RULES } from './test-rules';
 
 afterAll(cleanupTempDirs);
@@ -33,7 +46,9 @@ describe('--format jsonl', () => {
     write(dir, 'bad.jsonl', '{"foo": 1}\n');
     write(dir, 'empty.json', '');
     write(dir, 'ual.jsonl', jsonl([inboxRule('2026-03-03T00:09:40', 'alice@contoso.com')]));
-    const r = await run(['replay', dir, '--state', ':memory:', '--format', 'jsonl'], { isTTY: { stdout: false, stderr: true } });
+    const r = await run(['replay', dir, '--state', ':memory:', '--format', 'jsonl'], {
+      isTTY: { stdout: false, stderr: true },
+    });
     expect(lines(r.stdout)).toHaveLength(1);
     expect(JSON.parse(lines(r.stdout)[0] as string)).toMatchObject({ ruleId: 'test-forwarding' });
     expect(r.stderr).toContain('bad.jsonl:1: unknown record shape');
@@ -48,16 +63,24 @@ describe('--format table (default)', () => {
     const [header, ...rows] = lines(out.slice(0, out.indexOf('\n\n')));
     expect(header).toMatch(/^SEVERITY\s+RULE\s+PRINCIPAL\s+TITLE\s+LAST SEEN \(UTC\)\s+COUNT$/);
     expect(rows).toHaveLength(3);
-    expect(rows[0]).toMatch(/^CRITICAL\s+test-takeover\s+alice@contoso.com\s+Account takeover .*2026-03-03 00:09:40\s+1$/);
-    expect(rows[2]).toMatch(/^MEDIUM\s+test-brute-force\s+alice@contoso.com\s+Password guessing .*2026-03-03 00:04:44\s+11$/);
+    expect(rows[0]).toMatch(
+      /^CRITICAL\s+test-takeover\s+alice@contoso.com\s+Account takeover .*2026-03-03 00:09:40\s+1$/,
+    );
+    expect(rows[2]).toMatch(
+      /^MEDIUM\s+test-brute-force\s+alice@contoso.com\s+Password guessing .*2026-03-03 00:04:44\s+11$/,
+    );
     // Details: critical and high only by default.
     expect(out).toContain('CRITICAL  Account takeover of alice@contoso.com');
     expect(out).toContain('HIGH  alice@contoso.com forwards mail outside the tenant');
     expect(out).not.toContain('MEDIUM  Password guessing');
     expect(out).toMatch(/ {2}first seen 2026-03-03 00:04:44 UTC\n {2}last seen {2}2026-03-03 00:09:40 UTC/);
-    expect(out).toMatch(/ {4}2026-03-03 00:04:44 {2}\[1\. password guessing\] {2}UserLoginFailed {2}alice@contoso\.com {2}198\.51\.100\.23/);
+    expect(out).toMatch(
+      / {4}2026-03-03 00:04:44 {2}\[1\. password guessing\] {2}UserLoginFailed {2}alice@contoso\.com {2}198\.51\.100\.23/,
+    );
     expect(out).toMatch(/\[2\. forwarding rule\] {4}New-InboxRule/);
-    expect(out).toContain('  runbook\n    1. Revoke the sessions of the account.\n    2. Remove the forwarding rule.');
+    expect(out).toContain(
+      '  runbook\n    1. Revoke the sessions of the account.\n    2. Remove the forwarding rule.',
+    );
     // Summary.
     expect(out).toContain('Summary\n');
     expect(out).toMatch(/ {2}files {8}3 read \(\d+\.\d KB\)/);
@@ -75,7 +98,9 @@ describe('--format table (default)', () => {
     const all = await run([...ALL, '--details', 'all']);
     expect(all.stdout.match(/^ {2}runbook$/gm)).toHaveLength(3);
     expect(all.stdout).toContain('MEDIUM  Password guessing against alice@contoso.com');
-    expect(all.stdout).toMatch(/ {2}why {8}1\d failed sign-ins in 15 min for alice@contoso\.com, threshold 10\n/);
+    expect(all.stdout).toMatch(
+      / {2}why {8}1\d failed sign-ins in 15 min for alice@contoso\.com, threshold 10\n/,
+    );
   });
 
   it('says "No findings." when there are none', async () => {

@@ -1,7 +1,18 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { DAY1, UAL, cleanupTempDirs, jsonl, lines, problemLines, run, signIn, tempDir, write } from './helpers';
+import {
+  DAY1,
+  UAL,
+  cleanupTempDirs,
+  jsonl,
+  lines,
+  problemLines,
+  run,
+  signIn,
+  tempDir,
+  write,
+} from './helpers';
 
 afterAll(cleanupTempDirs);
 
@@ -15,9 +26,19 @@ function folderWith(bad: Record<string, string | Buffer>): string {
 
 describe('unreadable files: one stderr line each, the other files still processed', () => {
   const cases: Array<[string, string, string | Buffer, RegExp]> = [
-    ['truncated JSON', 'truncated.json', readFileSync(DAY1, 'utf8').slice(0, 2500), /invalid JSON at line \d+: .*ends inside/],
+    [
+      'truncated JSON',
+      'truncated.json',
+      readFileSync(DAY1, 'utf8').slice(0, 2500),
+      /invalid JSON at line \d+: .*ends inside/,
+    ],
     ['an empty file', 'empty.json', '', /: empty file$/],
-    ['a binary file', 'image.bin', Buffer.from(Array.from({ length: 512 }, (_, i) => (i * 37) % 256)), /binary data/],
+    [
+      'a binary file',
+      'image.bin',
+      Buffer.from(Array.from({ length: 512 }, (_, i) => (i * 37) % 256)),
+      /binary data/,
+    ],
     [
       'a CSV without AuditData',
       'export.csv',
@@ -58,7 +79,9 @@ describe('unreadable files: one stderr line each, the other files still processe
     const dir = tempDir();
     write(dir, 'ual.jsonl.gz', gzipSync(readFileSync(UAL)));
     const r = await run(['replay', dir, '--state', ':memory:', '--format', 'jsonl']);
-    expect(lines(r.stdout).map((l) => (JSON.parse(l) as { ruleId: string }).ruleId)).toEqual(['test-forwarding']);
+    expect(lines(r.stdout).map((l) => (JSON.parse(l) as { ruleId: string }).ruleId)).toEqual([
+      'test-forwarding',
+    ]);
   });
 
   it('a missing path is a problem line; the other paths are still read', async () => {
@@ -80,7 +103,11 @@ describe('quarantined records', () => {
     const r = await run(['replay', join(dir, 'mixed.jsonl'), '--state', ':memory:', '--quarantine', qfile]);
     expect(r.code).toBe(0);
     const err = lines(r.stderr);
-    expect(err.slice(0, 20).every((l) => /^tripline: .*mixed\.jsonl:\d+: unknown record shape: keys note$/.test(l))).toBe(true);
+    expect(
+      err
+        .slice(0, 20)
+        .every((l) => /^tripline: .*mixed\.jsonl:\d+: unknown record shape: keys note$/.test(l)),
+    ).toBe(true);
     expect(err[0]).toContain('mixed.jsonl:2:');
     expect(err[20]).toBe(`tripline: … and 5 more quarantined records (all written to ${qfile})`);
     expect(err).toHaveLength(21);
@@ -98,7 +125,17 @@ describe('quarantined records', () => {
 
   it('without --quarantine, says how to keep them all', async () => {
     const dir = tempDir();
-    write(dir, 'bad.jsonl', jsonl(Array.from({ length: 21 }, () => ({ CreationTime: 'yesterday', Operation: 'X', Workload: 'Exchange' }))));
+    write(
+      dir,
+      'bad.jsonl',
+      jsonl(
+        Array.from({ length: 21 }, () => ({
+          CreationTime: 'yesterday',
+          Operation: 'X',
+          Workload: 'Exchange',
+        })),
+      ),
+    );
     write(dir, 'ok.jsonl', readFileSync(UAL));
     const r = await run(['replay', dir, '--state', ':memory:']);
     expect(lines(r.stderr).pop()).toBe('tripline: … and 1 more quarantined record (see --quarantine FILE)');
@@ -110,14 +147,27 @@ describe('quarantined records', () => {
     write(dir, 'ok.jsonl', readFileSync(UAL));
     const qfile = join(tempDir(), 'q.jsonl');
     const r = await run(['replay', dir, '--state', ':memory:', '--quarantine', qfile]);
-    expect(JSON.parse(readFileSync(qfile, 'utf8'))).toEqual({ file: join(dir, 'empty.json'), line: null, reason: 'empty file', excerpt: null });
+    expect(JSON.parse(readFileSync(qfile, 'utf8'))).toEqual({
+      file: join(dir, 'empty.json'),
+      line: null,
+      reason: 'empty file',
+      excerpt: null,
+    });
     expect(r.stderr).toContain(`1 problem written to ${qfile}`);
   });
 
   it('never reads the quarantine file or the state file as input', async () => {
     const dir = tempDir();
     write(dir, 'ok.jsonl', readFileSync(UAL));
-    const args = ['replay', dir, '--state', join(dir, 'state.json'), '--quarantine', join(dir, 'q.jsonl'), '--reprocess'];
+    const args = [
+      'replay',
+      dir,
+      '--state',
+      join(dir, 'state.json'),
+      '--quarantine',
+      join(dir, 'q.jsonl'),
+      '--reprocess',
+    ];
     await run(args);
     const r = await run(args);
     expect(r.stderr).toBe('');
@@ -127,7 +177,9 @@ describe('quarantined records', () => {
   it('an unwritable --quarantine path is bad usage', async () => {
     const r = await run(['replay', UAL, '--state', ':memory:', '--quarantine', '/no/such/dir/q.jsonl']);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/^tripline: cannot write the quarantine file \/no\/such\/dir\/q\.jsonl: .*Choose another --quarantine path\.\n$/);
+    expect(r.stderr).toMatch(
+      /^tripline: cannot write the quarantine file \/no\/such\/dir\/q\.jsonl: .*Choose another --quarantine path\.\n$/,
+    );
   });
 });
 
@@ -139,7 +191,9 @@ describe('nothing readable', () => {
     const r = await run(['replay', dir, '--state', ':memory:']);
     expect(r.code).toBe(2);
     expect(r.stdout).toBe('');
-    expect(lines(r.stderr).pop()).toMatch(/^tripline: nothing readable in the given paths .*--source\. Run `tripline replay --help`\.$/);
+    expect(lines(r.stderr).pop()).toMatch(
+      /^tripline: nothing readable in the given paths .*--source\. Run `tripline replay --help`\.$/,
+    );
   });
 
   it('exits 2 for an empty folder', async () => {
@@ -150,7 +204,11 @@ describe('nothing readable', () => {
 
   it('exits 0 for a valid export with no records (an empty Graph page)', async () => {
     const dir = tempDir();
-    write(dir, 'page.json', '{"@odata.context":"https://graph.microsoft.com/v1.0/$metadata#auditLogs/signIns","value":[]}');
+    write(
+      dir,
+      'page.json',
+      '{"@odata.context":"https://graph.microsoft.com/v1.0/$metadata#auditLogs/signIns","value":[]}',
+    );
     const r = await run(['replay', dir, '--state', ':memory:']);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('No findings.');
@@ -160,7 +218,9 @@ describe('nothing readable', () => {
     const dir = tempDir();
     const state = join(dir, 'state.json');
     // A bare sign-in (no status, IP or client): its shape alone does not say which source it is.
-    const recs = [{ id: 's1', createdDateTime: '2026-03-03T00:09:40Z', userPrincipalName: 'alice@contoso.com' }];
+    const recs = [
+      { id: 's1', createdDateTime: '2026-03-03T00:09:40Z', userPrincipalName: 'alice@contoso.com' },
+    ];
     const file = write(dir, 'signins.jsonl', jsonl(recs));
     const first = await run(['replay', file, '--state', state]);
     expect(first.code).toBe(2);

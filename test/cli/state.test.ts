@@ -79,7 +79,9 @@ describe('state file', () => {
     expect(r.code).toBe(0);
     expect(existsSync(join(cwd, '.tripline', 'state.json'))).toBe(true);
     expect(r.stdout).toContain(`  state        ${join('.tripline', 'state.json')}`);
-    expect((await run(['replay', DAY1], { cwd })).stderr).toContain('skipped 1 file already replayed into .tripline/state.json');
+    expect((await run(['replay', DAY1], { cwd })).stderr).toContain(
+      'skipped 1 file already replayed into .tripline/state.json',
+    );
   });
 
   it('resolves a relative --state against the working folder', async () => {
@@ -115,7 +117,10 @@ describe('state file', () => {
   it('a corrupt state file: exit 2, the message names the file and what to do', async () => {
     const dir = tempDir();
     const state = join(dir, 'state.json');
-    writeFileSync(state, '{"format":"tripline-state","version":1,"items":3}\n{"key":"a","version":1,"expiresAt":1,"value":1}\n');
+    writeFileSync(
+      state,
+      '{"format":"tripline-state","version":1,"items":3}\n{"key":"a","version":1,"expiresAt":1,"value":1}\n',
+    );
     const r = await run(['replay', DAY1, '--state', state]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(`State file ${state} is corrupt`);

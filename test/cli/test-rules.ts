@@ -38,8 +38,16 @@ export const forwarding = defineRule({
   kind: 'match',
   sources: ['m365.audit'],
   actions: ['New-InboxRule', 'Set-InboxRule'],
-  when: (e) => typeof e.params['ForwardTo'] === 'string' || typeof e.params['RedirectTo'] === 'string',
-  runbook: ['Open the rule parameters in the evidence.', 'Remove the rule and ask the user whether they created it.'],
+  when: (e, p) => {
+    const to = e.params['ForwardTo'] ?? e.params['RedirectTo'];
+    if (typeof to !== 'string') return false;
+    const own = Array.isArray(p['tenantDomains']) ? (p['tenantDomains'] as string[]) : [];
+    return !own.some((d) => to.toLowerCase().endsWith(`@${d.toLowerCase()}`));
+  },
+  runbook: [
+    'Open the rule parameters in the evidence.',
+    'Remove the rule and ask the user whether they created it.',
+  ],
 });
 
 export const takeover = defineRule({
@@ -57,7 +65,11 @@ export const takeover = defineRule({
     { rules: ['test-forwarding'], label: 'forwarding rule' },
   ],
   window: '2h',
-  runbook: ['Revoke the sessions of the account.', 'Remove the forwarding rule.', 'Reset the password and MFA methods.'],
+  runbook: [
+    'Revoke the sessions of the account.',
+    'Remove the forwarding rule.',
+    'Reset the password and MFA methods.',
+  ],
 });
 
 /** The three rules above. */

@@ -58,7 +58,12 @@ describe('bad usage exits 2 with a message that says what to do', () => {
   });
 
   it('unknown command, with a suggestion', async () => {
-    expectUsage(await run(['replya', 'x']), "unknown command 'replya'", 'Did you mean replay?', 'tripline --help');
+    expectUsage(
+      await run(['replya', 'x']),
+      "unknown command 'replya'",
+      'Did you mean replay?',
+      'tripline --help',
+    );
   });
 
   it('unknown flag, with a suggestion and where to read more', async () => {
@@ -85,8 +90,15 @@ describe('bad usage exits 2 with a message that says what to do', () => {
       await run(['replay', DAY1, '--fail-on', 'severe']),
       "--fail-on must be info, low, medium, high or critical, not 'severe'",
     );
-    expectUsage(await run(['replay', DAY1, '--format', 'jsn']), "--format must be table or jsonl, not 'jsn'", 'Did you mean jsonl?');
-    expectUsage(await run(['replay', DAY1, '--details=some']), "--details must be none, high or all, not 'some'");
+    expectUsage(
+      await run(['replay', DAY1, '--format', 'jsn']),
+      "--format must be table or jsonl, not 'jsn'",
+      'Did you mean jsonl?',
+    );
+    expectUsage(
+      await run(['replay', DAY1, '--details=some']),
+      "--details must be none, high or all, not 'some'",
+    );
     expectUsage(
       await run(['replay', DAY1, '--source', 'entra.signins']),
       "--source must be aws.cloudtrail, entra.audit, entra.signin, m365.audit or google.workspace, not 'entra.signins'",
@@ -95,7 +107,10 @@ describe('bad usage exits 2 with a message that says what to do', () => {
   });
 
   it('a bad duration', async () => {
-    expectUsage(await run(['replay', DAY1, '--lateness', 'soon']), "--lateness must be a duration like 30m, 2h or 1d, not 'soon'");
+    expectUsage(
+      await run(['replay', DAY1, '--lateness', 'soon']),
+      "--lateness must be a duration like 30m, 2h or 1d, not 'soon'",
+    );
   });
 
   it('a value given to a switch', async () => {
@@ -103,7 +118,11 @@ describe('bad usage exits 2 with a message that says what to do', () => {
   });
 
   it('no paths', async () => {
-    expectUsage(await run(['replay', '--format', 'jsonl']), 'replay needs at least one file or folder', 'tripline replay ./logs');
+    expectUsage(
+      await run(['replay', '--format', 'jsonl']),
+      'replay needs at least one file or folder',
+      'tripline replay ./logs',
+    );
   });
 
   it('a flag before the command', async () => {
