@@ -21,7 +21,7 @@ import {
   lowerStr,
   one,
   requireTime,
-  setParam,
+  toParam,
   str,
   syntheticId,
 } from './fields';
@@ -68,24 +68,72 @@ function geoOf(loc: unknown): Geo | undefined {
   return any ? geo : undefined;
 }
 
-/** Scalars and string lists of the sign-in, one level of nested objects as `parent.child`. */
-function signInParams(s: Obj): Record<string, ParamValue> {
-  const params: Record<string, ParamValue> = {};
-  for (const key in s) {
-    const v = s[key];
-    if (v === undefined || key === 'location') continue;
-    if (isObj(v)) {
-      for (const k2 in v) {
-        const v2 = v[k2];
-        if (v2 === null || typeof v2 !== 'object') setParam(params, `${key}.${k2}`, v2);
-      }
-    } else if (Array.isArray(v)) {
-      // Lists of objects (conditional access policies, authentication details) stay in raw.
-      if (v.length === 0 || typeof v[0] !== 'object') setParam(params, key, v);
-    } else {
-      setParam(params, key, v);
-    }
+/**
+ * signIn properties copied into params (a fixed list, so every event builds its params the same
+ * way; everything else stays in raw). Names as in the Graph signIn resource (v1.0 and beta).
+ */
+const PARAM_FIELDS: readonly string[] = [
+  'userId',
+  'userDisplayName',
+  'appDisplayName',
+  'clientAppUsed',
+  'resourceDisplayName',
+  'resourceId',
+  'resourceTenantId',
+  'homeTenantId',
+  'isInteractive',
+  'conditionalAccessStatus',
+  'authenticationRequirement',
+  'authenticationProtocol',
+  'originalTransferMethod',
+  'clientCredentialType',
+  'incomingTokenType',
+  'tokenIssuerType',
+  'crossTenantAccessType',
+  'signInEventTypes',
+  'riskDetail',
+  'riskLevelAggregated',
+  'riskLevelDuringSignIn',
+  'riskState',
+  'riskEventTypes_v2',
+  'servicePrincipalId',
+  'servicePrincipalName',
+  'managedIdentityType',
+  'uniqueTokenIdentifier',
+  'correlationId',
+];
+const STATUS_FIELDS: readonly string[] = ['failureReason', 'additionalDetails'];
+const DEVICE_FIELDS: readonly string[] = [
+  'deviceId',
+  'displayName',
+  'operatingSystem',
+  'browser',
+  'isCompliant',
+  'isManaged',
+  'trustType',
+];
+
+/** Copies the listed fields of `from` (distinct names, so no existence check is needed). */
+function copyFields(
+  params: Record<string, ParamValue>,
+  from: Obj,
+  fields: readonly string[],
+  names: readonly string[],
+): void {
+  for (let i = 0; i < fields.length; i++) {
+    const p = toParam(from[fields[i] as string]);
+    if (p !== undefined) params[names[i] as string] = p;
   }
+}
+
+const STATUS_NAMES = STATUS_FIELDS.map((k) => `status.${k}`);
+const DEVICE_NAMES = DEVICE_FIELDS.map((k) => `deviceDetail.${k}`);
+
+function signInParams(s: Obj, status: Obj | undefined): Record<string, ParamValue> {
+  const params: Record<string, ParamValue> = {};
+  copyFields(params, s, PARAM_FIELDS, PARAM_FIELDS);
+  if (status !== undefined) copyFields(params, status, STATUS_FIELDS, STATUS_NAMES);
+  if (isObj(s.deviceDetail)) copyFields(params, s.deviceDetail, DEVICE_FIELDS, DEVICE_NAMES);
   return params;
 }
 
@@ -146,7 +194,7 @@ export function normalizeEntraSignIn(rec: Obj, ctx: NormalizeContext = {}): Norm
     actor,
     app,
     geo: geoOf(s.location),
-    params: signInParams(s),
+    params: signInParams(s, status),
     raw: s,
   });
 }

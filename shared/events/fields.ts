@@ -130,11 +130,90 @@ export function pairsToParams(
 
 // --- time -----------------------------------------------------------------------------------------
 
-const ISO_RE =
-  /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?)?\s*(Z|UTC|GMT|[+-]\d{2}(?::?\d{2})?)?$/i;
 const MS_DATE_RE = /^\/Date\((-?\d+)(?:[+-]\d{4})?\)\/$/;
 const HAS_ZONE_RE = /(?:Z|UTC|GMT|[+-]\d{2}:?\d{2})$/i;
 const NUMERIC_RE = /^\d+(?:\.\d+)?$/;
+
+/** Value of the `n` digits of `s` at `i`, or -1 when they are not all digits. */
+function digits(s: string, i: number, n: number): number {
+  let v = 0;
+  for (let k = i; k < i + n; k++) {
+    const d = s.charCodeAt(k) - 48;
+    if (d < 0 || d > 9) return -1;
+    v = v * 10 + d;
+  }
+  return v;
+}
+
+/**
+ * ISO-8601 `YYYY-MM-DD[(T| )HH:MM[:SS[.fraction]]][ ][Z|UTC|GMT|±HH[:]MM]`, read by hand (this
+ * runs for every event). No zone means UTC. Undefined when `s` is not in that form.
+ */
+function parseIso(s: string): number | undefined {
+  const n = s.length;
+  if (n < 10 || s.charCodeAt(4) !== 45 || s.charCodeAt(7) !== 45) return undefined;
+  const y = digits(s, 0, 4);
+  const mo = digits(s, 5, 2);
+  const d = digits(s, 8, 2);
+  if (y < 0 || mo < 1 || mo > 12 || d < 1 || d > 31) return undefined;
+  let h = 0;
+  let mi = 0;
+  let sec = 0;
+  let ms = 0;
+  let i = 10;
+  if (
+    i < n &&
+    (s.charCodeAt(i) === 84 /* T */ || s.charCodeAt(i) === 32) &&
+    i + 6 <= n &&
+    s.charCodeAt(i + 3) === 58
+  ) {
+    h = digits(s, i + 1, 2);
+    mi = digits(s, i + 4, 2);
+    if (h < 0 || h > 23 || mi < 0 || mi > 59) return undefined;
+    i += 6;
+    if (i < n && s.charCodeAt(i) === 58 /* : */) {
+      sec = digits(s, i + 1, 2);
+      if (sec < 0 || sec > 60) return undefined;
+      i += 3;
+      const c = s.charCodeAt(i);
+      if (i < n && (c === 46 || c === 44) /* . , */) {
+        i++;
+        let scale = 100;
+        const fracStart = i;
+        while (i < n) {
+          const dd = s.charCodeAt(i) - 48;
+          if (dd < 0 || dd > 9) break;
+          ms += dd * scale;
+          scale /= 10;
+          i++;
+        }
+        if (i === fracStart || i - fracStart > 9) return undefined;
+        ms = Math.floor(ms);
+      }
+    }
+  }
+  while (i < n && s.charCodeAt(i) === 32) i++;
+  let offMin = 0;
+  if (i < n) {
+    const z = s.slice(i);
+    const c = z.charCodeAt(0);
+    if (c === 43 || c === 45 /* + - */) {
+      const oh = digits(z, 1, 2);
+      let om = 0;
+      if (oh < 0) return undefined;
+      if (z.length === 3) om = 0;
+      else if (z.length === 5) om = digits(z, 3, 2);
+      else if (z.length === 6 && z.charCodeAt(3) === 58) om = digits(z, 4, 2);
+      else return undefined;
+      if (om < 0) return undefined;
+      offMin = (c === 43 ? 1 : -1) * (oh * 60 + om);
+    } else if (z !== 'Z' && z !== 'z' && z !== 'UTC' && z !== 'GMT') {
+      return undefined;
+    }
+  }
+  const t = Date.UTC(y, mo - 1, d, h, mi, sec, ms) - offMin * 60000;
+  return Number.isFinite(t) ? t : undefined;
+}
 
 /**
  * Epoch milliseconds from a record's time field. ISO-8601 with or without a zone (no zone means
@@ -148,26 +227,10 @@ export function parseTime(v: unknown): number | undefined {
     return v < 1e11 ? Math.round(v * 1000) : Math.round(v);
   }
   if (typeof v !== 'string') return undefined;
+  const iso = parseIso(v);
+  if (iso !== undefined) return iso;
   const s = v.trim();
-  const m = ISO_RE.exec(s);
-  if (m) {
-    const mo = Number(m[2]);
-    const d = Number(m[3]);
-    const h = m[4] === undefined ? 0 : Number(m[4]);
-    const mi = m[5] === undefined ? 0 : Number(m[5]);
-    const sec = m[6] === undefined ? 0 : Number(m[6]);
-    if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60) return undefined;
-    const frac = m[7];
-    const ms = frac === undefined ? 0 : Number((frac + '00').slice(0, 3));
-    let t = Date.UTC(Number(m[1]), mo - 1, d, h, mi, sec, ms);
-    const z = m[8];
-    if (z !== undefined && z.length > 1 && (z[0] === '+' || z[0] === '-')) {
-      const digits = z.slice(1).replace(':', '');
-      const offMin = Number(digits.slice(0, 2)) * 60 + (digits.length >= 4 ? Number(digits.slice(2, 4)) : 0);
-      t -= (z[0] === '+' ? 1 : -1) * offMin * 60000;
-    }
-    return Number.isFinite(t) ? t : undefined;
-  }
+  if (s !== v) return parseTime(s);
   const ms = MS_DATE_RE.exec(s);
   if (ms) return Number(ms[1]);
   if (NUMERIC_RE.test(s)) return parseTime(Number(s));

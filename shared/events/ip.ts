@@ -6,7 +6,6 @@
  */
 
 const IPV4_RE = /^(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?:\.(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
-const IPV6_CHARS_RE = /^[0-9a-fA-F:.]+$/;
 const V4_PORT_RE = /^(\d{1,3}(?:\.\d{1,3}){3}):\d{1,5}$/;
 
 /** True when `s` is a dotted-quad IPv4 address. */
@@ -17,24 +16,39 @@ export function isIPv4(s: string): boolean {
 /** True when `s` is an IPv6 address (optionally with an embedded IPv4 tail and a `%zone`). */
 export function isIPv6(s: string): boolean {
   const pct = s.indexOf('%');
-  const a = pct >= 0 ? s.slice(0, pct) : s;
-  if (a.length < 2 || !IPV6_CHARS_RE.test(a)) return false;
-  const dbl = a.indexOf('::');
-  if (dbl >= 0 && a.indexOf('::', dbl + 1) >= 0) return false;
-  const groups = a.split(':');
-  let count = 0;
-  for (let i = 0; i < groups.length; i++) {
-    const g = groups[i] as string;
-    if (g === '') continue;
-    if (g.indexOf('.') >= 0) {
-      if (i !== groups.length - 1 || !isIPv4(g)) return false;
-      count += 2;
+  const n = pct >= 0 ? pct : s.length;
+  if (n < 2) return false;
+  let groups = 0;
+  let groupLen = 0;
+  let doubleColon = false;
+  let groupStart = 0;
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 58 /* : */) {
+      if (groupLen > 0) groups++;
+      else if (i > 0 && s.charCodeAt(i - 1) === 58) {
+        if (doubleColon) return false;
+        doubleColon = true;
+      } else if (i > 0 || s.charCodeAt(1) !== 58) {
+        return false; // an empty group that is not part of '::'
+      }
+      groupLen = 0;
+      groupStart = i + 1;
+    } else if (c === 46 /* . */) {
+      // IPv4 tail: must be the last group.
+      if (!isIPv4(s.slice(groupStart, n))) return false;
+      groups += 2;
+      groupLen = 0;
+      return doubleColon ? groups < 8 : groups === 8;
+    } else if ((c >= 48 && c <= 57) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70)) {
+      if (++groupLen > 4) return false;
     } else {
-      if (g.length > 4) return false;
-      count += 1;
+      return false;
     }
   }
-  return dbl >= 0 ? count < 8 : count === 8;
+  if (groupLen > 0) groups++;
+  else if (s.charCodeAt(n - 1) === 58 && s.charCodeAt(n - 2) !== 58) return false;
+  return doubleColon ? groups < 8 : groups === 8;
 }
 
 /**

@@ -13,7 +13,6 @@ import {
   UNKNOWN_TENANT,
   fail,
   firstStr,
-  get2,
   isObj,
   lowerStr,
   one,
@@ -46,6 +45,38 @@ export function isM365Record(rec: Obj): boolean {
   }
   return false;
 }
+
+/** Field names of the record: PascalCase as the API writes them, or Panther's lower case. */
+type Keys = Readonly<Record<(typeof FIELDS)[number], string>>;
+const FIELDS = [
+  'CreationTime',
+  'Operation',
+  'Workload',
+  'Parameters',
+  'ModifiedProperties',
+  'ExtendedProperties',
+  'OperationProperties',
+  'LogonError',
+  'UserId',
+  'ClientIP',
+  'ClientIPAddress',
+  'ActorIpAddress',
+  'UserAgent',
+  'AppId',
+  'ApplicationId',
+  'ClientAppId',
+  'SessionId',
+  'ObjectId',
+  'RecordType',
+  'UserKey',
+  'ErrorNumber',
+  'Id',
+  'OrganizationId',
+  'ResultStatus',
+  'UserType',
+] as const;
+const PASCAL: Keys = Object.fromEntries(FIELDS.map((k) => [k, k])) as Keys;
+const LOWER: Keys = Object.fromEntries(FIELDS.map((k) => [k, k.toLowerCase()])) as Keys;
 
 /** AuditLogRecordType names for the record types detections meet most ("AuditLogRecordType"). */
 const RECORD_TYPES: Readonly<Record<number, string>> = {
@@ -126,11 +157,12 @@ function targetDisplayName(list: unknown): string | undefined {
  * trailing '.' so rules share Graph's vocabulary; IP addresses lose port and brackets.
  */
 export function normalizeM365(rec: Obj, ctx: NormalizeContext = {}): NormalizeResult {
-  const t = requireTime(get2(rec, 'CreationTime', 'creationtime'), 'CreationTime');
+  const K = rec.Operation === undefined && rec.operation !== undefined ? LOWER : PASCAL;
+  const t = requireTime(rec[K.CreationTime], 'CreationTime');
   if ('reason' in t) return fail(t.reason);
-  let action = str(get2(rec, 'Operation', 'operation'));
+  let action = str(rec[K.Operation]);
   if (action === undefined) return fail('no Operation');
-  const workload = str(get2(rec, 'Workload', 'workload'));
+  const workload = str(rec[K.Workload]);
   if (
     workload === 'AzureActiveDirectory' &&
     action.length > 1 &&
@@ -140,30 +172,24 @@ export function normalizeM365(rec: Obj, ctx: NormalizeContext = {}): NormalizeRe
   }
 
   const params: Record<string, ParamValue> = {};
-  pairsToParams(params, get2(rec, 'Parameters', 'parameters'), 'Name', 'Value');
-  pairsToParams(params, get2(rec, 'ModifiedProperties', 'modifiedproperties'), 'Name', 'NewValue');
-  pairsToParams(params, get2(rec, 'ExtendedProperties', 'extendedproperties'), 'Name', 'Value');
-  pairsToParams(params, get2(rec, 'OperationProperties', 'operationproperties'), 'Name', 'Value');
+  pairsToParams(params, rec[K.Parameters], 'Name', 'Value');
+  pairsToParams(params, rec[K.ModifiedProperties], 'Name', 'NewValue');
+  pairsToParams(params, rec[K.ExtendedProperties], 'Name', 'Value');
+  pairsToParams(params, rec[K.OperationProperties], 'Name', 'Value');
   if (workload === 'AzureActiveDirectory') mergeAdditionalDetails(params);
-  setParam(params, 'LogonError', get2(rec, 'LogonError', 'logonerror'));
+  setParam(params, 'LogonError', rec[K.LogonError]);
 
-  const userId = str(get2(rec, 'UserId', 'userid'));
-  const ip =
-    cleanIp(get2(rec, 'ClientIP', 'clientip')) ??
-    cleanIp(get2(rec, 'ClientIPAddress', 'clientipaddress')) ??
-    cleanIp(get2(rec, 'ActorIpAddress', 'actoripaddress'));
+  const userId = str(rec[K.UserId]);
+  const ip = cleanIp(rec[K.ClientIP]) ?? cleanIp(rec[K.ClientIPAddress]) ?? cleanIp(rec[K.ActorIpAddress]);
   const ua = params['UserAgent'] ?? params['User-Agent'];
-  const userAgent = typeof ua === 'string' && ua !== '' ? ua : str(get2(rec, 'UserAgent', 'useragent'));
-  const appIdField = lowerStr(get2(rec, 'AppId', 'appid'));
-  const applicationId = lowerStr(get2(rec, 'ApplicationId', 'applicationid'));
-  const clientAppId = lowerStr(get2(rec, 'ClientAppId', 'clientappid'));
+  const userAgent = typeof ua === 'string' && ua !== '' ? ua : str(rec[K.UserAgent]);
+  const appIdField = lowerStr(rec[K.AppId]);
+  const applicationId = lowerStr(rec[K.ApplicationId]);
+  const clientAppId = lowerStr(rec[K.ClientAppId]);
   const appCtx = rec.AppAccessContext;
-  const sessionId = firstStr(
-    get2(rec, 'SessionId', 'sessionid'),
-    isObj(appCtx) ? appCtx.AADSessionId : undefined,
-  );
+  const sessionId = firstStr(rec[K.SessionId], isObj(appCtx) ? appCtx.AADSessionId : undefined);
 
-  const objectId = str(get2(rec, 'ObjectId', 'objectid'));
+  const objectId = str(rec[K.ObjectId]);
   const targetName = firstStr(targetDisplayName(rec.Target), rec.SourceFileName);
   const target: Target | undefined =
     objectId !== undefined || targetName !== undefined
@@ -176,25 +202,25 @@ export function normalizeM365(rec: Obj, ctx: NormalizeContext = {}): NormalizeRe
     if (id !== undefined) app = { id };
   }
 
-  const recordType = get2(rec, 'RecordType', 'recordtype');
+  const recordType = rec[K.RecordType];
   const time = t.time;
-  const actorId = userId !== undefined ? userId.toLowerCase() : lowerStr(get2(rec, 'UserKey', 'userkey'));
-  const errorNumber = get2(rec, 'ErrorNumber', 'errornumber');
+  const actorId = userId !== undefined ? userId.toLowerCase() : lowerStr(rec[K.UserKey]);
+  const errorNumber = rec[K.ErrorNumber];
   return one({
-    id: str(get2(rec, 'Id', 'id')) ?? syntheticId('m365.audit', time, action, actorId),
+    id: str(rec[K.Id]) ?? syntheticId('m365.audit', time, action, actorId),
     source: 'm365.audit',
     time,
-    tenant: firstStr(get2(rec, 'OrganizationId', 'organizationid'), ctx.tenant) ?? UNKNOWN_TENANT,
+    tenant: firstStr(rec[K.OrganizationId], ctx.tenant) ?? UNKNOWN_TENANT,
     action,
     service: workload,
     category:
       typeof recordType === 'number' ? (RECORD_TYPES[recordType] ?? String(recordType)) : str(recordType),
-    outcome: outcomeFor(action, get2(rec, 'ResultStatus', 'resultstatus')),
+    outcome: outcomeFor(action, rec[K.ResultStatus]),
     errorCode: str(errorNumber),
     actor: {
       id: actorId,
       name: userId,
-      type: actorType(get2(rec, 'UserType', 'usertype'), userId !== undefined),
+      type: actorType(rec[K.UserType], userId !== undefined),
       ip,
       userAgent,
       appId: clientAppId ?? appIdField ?? applicationId,
