@@ -81,13 +81,35 @@ export const RULES_FLAGS: readonly FlagSpec[] = [
   HELP,
 ];
 
+const WIDTH = 100;
+
+/** Words of `text` in lines of at most `width` characters. */
+function wrap(text: string, width: number): string[] {
+  const out: string[] = [];
+  let line = '';
+  for (const word of text.split(' ')) {
+    if (line && line.length + 1 + word.length > width) {
+      out.push(line);
+      line = word;
+    } else line = line ? `${line} ${word}` : word;
+  }
+  if (line) out.push(line);
+  return out;
+}
+
 function flagLines(specs: readonly FlagSpec[]): string {
   const left = specs.map(
     (s) =>
       `${s.short ? `-${s.short}, ` : '    '}--${s.name}${s.kind === 'value' ? ` ${s.arg ?? 'VALUE'}` : ''}`,
   );
   const w = Math.max(...left.map((l) => l.length)) + 2;
-  return specs.map((s, i) => `  ${(left[i] as string).padEnd(w)}${s.help}`).join('\n');
+  const pad = ' '.repeat(w + 2);
+  return specs
+    .map((s, i) => {
+      const [first, ...rest] = wrap(s.help, WIDTH - w - 2);
+      return [`  ${(left[i] as string).padEnd(w)}${first ?? ''}`, ...rest.map((r) => pad + r)].join('\n');
+    })
+    .join('\n');
 }
 
 /** `tripline --help`. */
@@ -138,7 +160,7 @@ or nothing readable in the given paths.
 Examples:
   tripline replay ./exports
   tripline replay monday/ && tripline replay tuesday/          # Tuesday correlates with Monday
-  tripline replay signins.json --tenant 72f988bf-86f1-41af-91ab-2d7cd011db47
+  tripline replay signins.json --tenant 4f1e7a2c-9b3d-4c5e-8f6a-1b2c3d4e5f60
   tripline replay ual.csv --source m365.audit --quarantine bad-records.jsonl
   tripline replay ./logs --format jsonl --fail-on high > findings.jsonl
   tripline replay ./logs --state :memory: --details all
