@@ -103,8 +103,14 @@ export async function expandPaths(
     if (st.isDirectory()) {
       const n = await walk(abs, p);
       if (n === 0) problems.push({ shown: p, reason: 'folder holds no files (hidden files are skipped)' });
-    } else if (st.isFile()) add(abs, p);
-    else problems.push({ shown: p, reason: 'not a regular file or folder' });
+    } else if (st.isFile()) {
+      if (exclude.includes(abs))
+        problems.push({
+          shown: p,
+          reason: 'not read: it is an output of this run (state or quarantine file)',
+        });
+      else add(abs, p);
+    } else problems.push({ shown: p, reason: 'not a regular file or folder' });
   }
   return { files, problems };
 }

@@ -16,7 +16,7 @@ import { Detector } from '../engine/detector';
 import { compileRules } from '../engine/compile';
 import type { RuleOverride } from '../engine/compile';
 import type { RuleErrorReport } from '../engine/errors';
-import { SEVERITIES, severityRank } from '../engine/findings';
+import { severityRank } from '../engine/findings';
 import type { Finding, Severity } from '../engine/findings';
 import type { Duration, RuleDefinition, RuleParams } from '../engine/rule';
 import { normalize } from '../events/normalize';
@@ -411,9 +411,4 @@ async function run(
   summary.newFindings = created.size;
   for (const f of summary.findings) summary.findingsBySeverity[f.severity]++;
   summary.ruleErrors = [...ruleErrors.values()];
-}
-
-/** Severities at or above `min`. */
-export function severitiesFrom(min: Severity): Severity[] {
-  return SEVERITIES.filter((s) => severityRank(s) >= severityRank(min));
 }
