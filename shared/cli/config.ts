@@ -36,11 +36,9 @@ export interface ReplayConfig {
 }
 
 const duration = z.union([
-  z
-    .string()
-    .refine((s) => parseDuration(s) !== undefined, {
-      message: 'must be a duration like "15m", "2h" or "14d"',
-    }),
+  z.string().refine((s) => parseDuration(s) !== undefined, {
+    message: 'must be a duration like "15m", "2h" or "14d"',
+  }),
   z.number().positive({ message: 'must be a positive number of milliseconds' }),
 ]);
 

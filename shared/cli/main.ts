@@ -359,14 +359,14 @@ async function replayCommand(argv: readonly string[], ctx: Ctx): Promise<number>
   } catch (err) {
     progress.done();
     await qfile?.close().catch(() => undefined);
-    if (err instanceof RuleValidationError) {
-      const file = configArg ?? 'the rule set';
+    // Without a config file the shipped rules themselves are broken: that is a bug (exit 3).
+    if (err instanceof RuleValidationError && configArg !== undefined) {
       throw new ConfigError(
-        file,
+        configArg,
         err.issues.map((i) =>
           i.path === 'overrides'
             ? `overrides.${i.ruleId}: ${i.message}`
-            : `${i.ruleId} (${i.path}): ${i.message}`,
+            : `overrides.${i.ruleId}.${i.path}: ${i.message}`,
         ),
       );
     }

@@ -172,7 +172,14 @@ describe('quarantined records', () => {
     const r = await run(args);
     expect(r.stderr).toBe('');
     expect(r.stdout).toContain('  files        1 read');
-    const named = await run(['replay', join(dir, 'state.json'), UAL, '--state', join(dir, 'state.json'), '--reprocess']);
+    const named = await run([
+      'replay',
+      join(dir, 'state.json'),
+      UAL,
+      '--state',
+      join(dir, 'state.json'),
+      '--reprocess',
+    ]);
     expect(lines(named.stderr)).toEqual([
       `tripline: ${join(dir, 'state.json')}: not read: it is an output of this run (state or quarantine file)`,
     ]);

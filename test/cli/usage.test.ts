@@ -1,5 +1,7 @@
 import { REPLAY_FLAGS } from '#shared/cli/help';
+import type { RuleDefinition } from '#shared/engine/rule';
 import { DAY1, cleanupTempDirs, lines, run } from './helpers';
+import { TEST_RULES } from './test-rules';
 
 afterAll(cleanupTempDirs);
 
@@ -131,5 +133,24 @@ describe('bad usage exits 2 with a message that says what to do', () => {
 
   it('rules takes no arguments', async () => {
     expectUsage(await run(['rules', 'extra']), '`tripline rules` takes no arguments');
+  });
+});
+
+describe('internal errors', () => {
+  const broken = [{ ...TEST_RULES[1], id: 'Not Kebab' }] as unknown as RuleDefinition[];
+
+  it('exit 3 with a short message and how to get details; the stack only with TRIPLINE_DEBUG', async () => {
+    const r = await run(['replay', DAY1, '--state', ':memory:'], { rules: broken });
+    expect(r.code).toBe(3);
+    expect(lines(r.stderr)[0]).toMatch(/^tripline: internal error: 1 problem in rule definitions:/);
+    expect(lines(r.stderr).pop()).toBe(
+      'tripline: this is a bug in Tripline; run again with TRIPLINE_DEBUG=1 for details and report it.',
+    );
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+    const debug = await run(['replay', DAY1, '--state', ':memory:'], {
+      rules: broken,
+      env: { TRIPLINE_DEBUG: '1' },
+    });
+    expect(debug.stderr).toMatch(/\n\s+at /);
   });
 });
