@@ -141,6 +141,37 @@ describe('entra.audit', () => {
     expect(only(r).app).toMatchObject({ scopes: ['User.Read', 'Mail.ReadWrite'], consentType: 'Principal' });
   });
 
+  it('reads the app id of a new service principal', () => {
+    const e = only({
+      id: 'Directory_sp_add_1',
+      category: 'ApplicationManagement',
+      result: 'success',
+      activityDisplayName: 'Add service principal',
+      activityDateTime: '2024-03-05T14:02:30Z',
+      loggedByService: 'Core Directory',
+      operationType: 'Add',
+      initiatedBy: { user: { id: 'u1', userPrincipalName: 'MeganB@contoso.com', ipAddress: '203.0.113.50' } },
+      targetResources: [
+        {
+          id: '4c43a528-ba33-40b0-8821-c8643587f351',
+          displayName: 'Mail Archiver Pro',
+          type: 'ServicePrincipal',
+          modifiedProperties: [
+            { displayName: 'AccountEnabled', oldValue: '[]', newValue: '[true]' },
+            {
+              displayName: 'AppPrincipalId',
+              oldValue: '[]',
+              newValue: '["9c1f5a3e-2d4b-4e6f-8a7c-0b1d2e3f4a5b"]',
+            },
+            { displayName: 'DisplayName', oldValue: '[]', newValue: '["Mail Archiver Pro"]' },
+          ],
+        },
+      ],
+      additionalDetails: [],
+    });
+    expect(e.app).toEqual({ id: '9c1f5a3e-2d4b-4e6f-8a7c-0b1d2e3f4a5b', name: 'Mail Archiver Pro' });
+  });
+
   it('says what is missing', () => {
     const { activityDateTime: _t, ...noTime } = audit(3);
     expect(reasonOf(noTime)).toBe('no activityDateTime');

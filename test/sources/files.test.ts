@@ -1,4 +1,4 @@
-import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -163,6 +163,13 @@ describe('readRecords: formats', () => {
     put('a/0.jsonl', jsonl(1));
     const items = await readAll([dir]);
     expect(short(items, dir).map((i) => i.file)).toEqual(['a/0.jsonl', 'a/c/1.jsonl', 'b/2.jsonl']);
+  });
+
+  it('does not loop on a symbolic link back up the tree', async () => {
+    put('logs/a.jsonl', jsonl(1));
+    symlinkSync(join(dir, 'logs'), join(dir, 'logs', 'again'));
+    const items = await readAll([dir]);
+    expect(short(items, dir)).toEqual([{ file: 'logs/a.jsonl', line: 1 }]);
   });
 
   it('keeps values intact across chunk boundaries: escapes, backslashes, braces inside strings', async () => {

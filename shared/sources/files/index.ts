@@ -86,6 +86,7 @@ async function collect(
     if (list) list.push(item);
     else problems.set(at, [item]);
   };
+  const seenDirs = new Set<string>();
   const walk = async (dir: string): Promise<void> => {
     let names: string[];
     try {
@@ -108,8 +109,13 @@ async function collect(
       note({ kind: 'problem', origin: { file: p }, reason: errnoReason(e) });
       return;
     }
-    if (st.isDirectory()) await walk(p);
-    else if (st.isFile()) files.push({ path: p, size: st.size });
+    if (st.isDirectory()) {
+      // A symbolic link back up the tree would otherwise be walked forever.
+      const key = `${st.dev}:${st.ino}`;
+      if (seenDirs.has(key)) return;
+      seenDirs.add(key);
+      await walk(p);
+    } else if (st.isFile()) files.push({ path: p, size: st.size });
     else note({ kind: 'problem', origin: { file: p }, reason: 'not a regular file' });
   };
   for (const p of paths) await visit(p);
