@@ -70,6 +70,8 @@ interface Hit {
   group?: string | undefined;
   /** distinct field value / new term. */
   value?: string | undefined;
+  /** new_terms: the term is on the rule's allow list. */
+  allowed?: boolean | undefined;
   stateKey?: string | undefined;
 }
 
@@ -98,8 +100,6 @@ interface FindingValue {
 }
 
 type Working = { item: StateItem | undefined; value: unknown; dirty: boolean; expiresAt: number };
-
-const HOUR = 3_600_000;
 
 /**
  * @example
@@ -176,7 +176,8 @@ export class Detector {
             continue;
           }
           if (hit.group === undefined || (hit.value === undefined && r.kind !== 'threshold')) continue;
-          if (r.kind === 'new_terms' && r.allow.has((hit.value as string).toLowerCase())) continue;
+          // Allowed terms never fire but still build the baseline (and its learning period).
+          if (r.kind === 'new_terms' && r.allow.has((hit.value as string).toLowerCase())) hit.allowed = true;
           hit.stateKey = `${r.kind[0]}|${r.id}|${e.tenant}|${hit.group}`;
           keys.add(hit.stateKey);
         } else if (r.emit) keys.add(this.findingKey(r, e, undefined));
@@ -468,13 +469,15 @@ export class Detector {
       w.expiresAt = Math.max(w.expiresAt, latest + r.windowMs + this.latenessMs);
     } else if (r.kind === 'new_terms') {
       const val: NewTermsValue = w.item ? (w.value as NewTermsValue) : { since: 0, t: {} };
-      const gran = Math.min(HOUR, Math.max(1000, Math.floor(r.historyMs / 48)));
+      // Last-seen times move in steps of history/14 (1 day for 14 days): a known term costs at most
+      // one write per step, and "known" is off by at most one step at the history's edge.
+      const gran = Math.max(1000, Math.floor(r.historyMs / 14));
       let latest = 0;
       for (const h of hits) {
         const res = newTermsAdd(val, h.value as string, h.e.time, r.historyMs, r.learningMs, gran);
         if (res.dirty) w.dirty = true;
         latest = Math.max(latest, h.e.time);
-        if (res.isNew && res.learned) {
+        if (res.isNew && res.learned && !h.allowed) {
           const ctx: FireContext = { event: h.e, params: r.params, term: h.value, values: res.known };
           out.push(this.fire(r, h.e, ctx, [this.evidence(h.e)], 1, 1, h.group, fail));
         }

@@ -213,6 +213,17 @@ describe('new_terms', () => {
     expect(r.findings).toHaveLength(0);
   });
 
+  it('learns the baseline from allow-listed clients too, then fires on a new client', async () => {
+    const { d } = await detector([unusual]);
+    const first = '00000002-0000-0ff1-ce00-000000000000';
+    await d.process([read(first, 0), read(first, 5 * DAY)]);
+    const r = await d.process([read(first, 6 * DAY), read('C', 6 * DAY + HOUR)]);
+    expect(r.findings).toHaveLength(1);
+    expect(r.findings[0]?.why).toBe(
+      `ClientAppId C absent from alice@contoso.com's 14 days history of {${first}}`,
+    );
+  });
+
   it('fires again for a client last seen longer ago than the history while the baseline lives on', async () => {
     const { d } = await detector([unusual]);
     await d.process([read('A', 0), read('B', 2 * DAY), read('B', 8 * DAY), read('B', 14 * DAY)]);
