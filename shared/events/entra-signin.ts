@@ -63,9 +63,9 @@ function geoOf(loc: unknown): Geo | undefined {
     lat: c === undefined ? undefined : num(c.latitude),
     lon: c === undefined ? undefined : num(c.longitude),
   };
-  const any =
+  const known =
     geo.country !== undefined || geo.city !== undefined || geo.lat !== undefined || geo.lon !== undefined;
-  return any ? geo : undefined;
+  return known ? geo : undefined;
 }
 
 /**

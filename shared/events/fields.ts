@@ -258,6 +258,15 @@ export function excerpt(v: unknown, max = 60): string {
   return `'${s.length > max ? s.slice(0, max) + '…' : s}'`;
 }
 
+const V8_SNIPPET_RE = /, (?:\.\.\.)?"[\s\S]*"(?:\.\.\.)? is not valid JSON$/;
+const V8_POSITION_RE = / in JSON at position \d+(?: \(line \d+ column \d+\))?$/;
+
+/** A JSON.parse error message without V8's copy of the input or character position. */
+export function jsonMessage(e: unknown): string {
+  const m = e instanceof Error ? e.message : String(e);
+  return m.replace(V8_SNIPPET_RE, '').replace(V8_POSITION_RE, '');
+}
+
 /** The `{ok:false}` result. */
 export function fail(reason: string): NormalizeResult {
   return { ok: false, reason };

@@ -14,7 +14,7 @@ import { isCloudTrailRecord, isEventBridgeCloudTrail, normalizeCloudTrail } from
 import { containerItems } from './containers';
 import { isGraphDirectoryAudit, normalizeEntraAudit } from './entra-audit';
 import { isGraphSignIn, normalizeEntraSignIn } from './entra-signin';
-import { fail, isObj } from './fields';
+import { fail, isObj, jsonMessage } from './fields';
 import type { Obj } from './fields';
 import { isM365Record, normalizeM365 } from './m365';
 import type { NormalizeContext, NormalizeResult, SourceId, TriplineEvent } from './types';
@@ -62,7 +62,7 @@ function auditDataOf(rec: Obj): { inner: unknown } | { reason: string } | undefi
   try {
     return { inner: JSON.parse(ad) as unknown };
   } catch (e) {
-    return { reason: `AuditData is not valid JSON: ${(e as Error).message.slice(0, 120)}` };
+    return { reason: `AuditData is not valid JSON: ${jsonMessage(e)}` };
   }
 }
 
