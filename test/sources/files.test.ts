@@ -155,14 +155,36 @@ describe('readRecords: formats', () => {
     ]);
   });
 
-  it('skips dotfiles and dot-folders when walking, and reads nested folders in sorted order', async () => {
+  it('skips dotfiles, dot-folders and documentation when walking, and reads nested folders in sorted order', async () => {
     put('.hidden.jsonl', jsonl(1));
+    put('README.md', '# Exports from the incident\n');
+    put('LICENSE', 'Apache License 2.0\n');
+    put('notes/diagram.png', Buffer.from([0x89, 0x50, 0x4e, 0x47, 0]));
     put('.git/x.jsonl', jsonl(1));
     put('b/2.jsonl', jsonl(1));
     put('a/c/1.jsonl', jsonl(1));
     put('a/0.jsonl', jsonl(1));
     const items = await readAll([dir]);
     expect(short(items, dir).map((i) => i.file)).toEqual(['a/0.jsonl', 'a/c/1.jsonl', 'b/2.jsonl']);
+    // Named explicitly, a README is read (and is not a log).
+    expect(await readAll([join(dir, 'README.md')])).toEqual([
+      {
+        kind: 'problem',
+        origin: { file: join(dir, 'README.md') },
+        reason: "invalid JSON at line 1: Unexpected token '#'",
+      },
+    ]);
+  });
+
+  it('passes over READMEs, licences and notes in a folder, but reads one named explicitly', async () => {
+    put('README.md', '# Exported from the tenant on Monday');
+    put('LICENSE', 'Apache-2.0');
+    put('notes.yaml', 'case: 42');
+    put('logs.jsonl', jsonl(1));
+    expect(short(await readAll([dir]), dir)).toEqual([{ file: 'logs.jsonl', line: 1 }]);
+    const named = await readAll([join(dir, 'README.md')]);
+    expect(named).toHaveLength(1);
+    expect(named[0]?.kind).toBe('problem');
   });
 
   it('does not loop on a symbolic link back up the tree', async () => {

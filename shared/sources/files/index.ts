@@ -97,7 +97,7 @@ async function collect(
     }
     names.sort();
     for (const name of names) {
-      if (name.startsWith('.')) continue;
+      if (name.startsWith('.') || isDocumentation(name)) continue;
       await visit(join(dir, name));
     }
   };
@@ -121,8 +121,42 @@ async function collect(
   for (const p of paths) await visit(p);
 }
 
+/** Files a folder walk passes over (READMEs, licences, notes, pictures, code); named files are always read. Replay's walk uses the same rule. */
+const DOC_EXTENSIONS = new Set([
+  '.md',
+  '.markdown',
+  '.rst',
+  '.pdf',
+  '.png',
+  '.jpg',
+  '.jpeg',
+  '.gif',
+  '.svg',
+  '.html',
+  '.htm',
+  '.yml',
+  '.yaml',
+  '.toml',
+  '.ts',
+  '.js',
+  '.py',
+  '.ps1',
+  '.sh',
+]);
+
+const DOC_NAME_RE = /^(?:readme|license|licence|notice|changelog)(?:\.|$)/;
+
+export function isDocumentation(name: string): boolean {
+  const lower = name.toLowerCase();
+  if (DOC_NAME_RE.test(lower)) return true;
+  const dot = lower.lastIndexOf('.');
+  return dot > 0 && DOC_EXTENSIONS.has(lower.slice(dot));
+}
+
 /**
- * Reads records from files and folders, in order, one item at a time.
+ * Reads records from files and folders, in order, one item at a time. Walking a folder skips
+ * dotfiles and documentation (README, LICENSE, *.md, pictures, scripts); files named explicitly
+ * are always read.
  *
  * @example
  * for await (const item of readRecords(['exports/'], { onProgress: (d, t) => bar.update(d / t) })) {
