@@ -2,6 +2,7 @@
  * Input files of a replay: folders expanded (hidden entries skipped), duplicates dropped, each file
  * sized and hashed so a state file can remember what it has already seen.
  */
+import { isDocumentation } from '../sources/files/index';
 import { createHash } from 'node:crypto';
 import { createReadStream, promises as fs } from 'node:fs';
 import type { Dirent, Stats } from 'node:fs';
@@ -62,7 +63,19 @@ export async function expandPaths(
     seen.add(abs);
     files.push({ abs, shown });
   };
+  // Real paths of the folders being walked: a symbolic link back up the tree is not followed again.
+  const open = new Set<string>();
   const walk = async (dirAbs: string, dirShown: string): Promise<number> => {
+    const real = await fs.realpath(dirAbs).catch(() => dirAbs);
+    if (open.has(real)) return 0;
+    open.add(real);
+    try {
+      return await walkDir(dirAbs, dirShown);
+    } finally {
+      open.delete(real);
+    }
+  };
+  const walkDir = async (dirAbs: string, dirShown: string): Promise<number> => {
     let entries: Dirent[];
     try {
       entries = await fs.readdir(dirAbs, { withFileTypes: true });
@@ -75,6 +88,7 @@ export async function expandPaths(
     for (const e of entries) {
       if (e.name.startsWith('.')) continue;
       const abs = join(dirAbs, e.name);
+      if (e.isFile() && isDocumentation(e.name)) continue;
       const shown = join(dirShown, e.name);
       let isDir = e.isDirectory();
       let isFile = e.isFile();

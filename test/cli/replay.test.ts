@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { defineRule } from '#shared/engine/rule';
 import { REPLAY_FILE_KEY_PREFIX, replay } from '#shared/replay/replay';
@@ -148,5 +148,28 @@ describe('replay()', () => {
     expect(s.findings.map((f) => f.ruleId)).toEqual(['test-brute-force']);
     const reopened = await EmbeddedStateStore.open(state);
     await reopened.close();
+  });
+});
+
+describe('input folders', () => {
+  it('follows symbolic links, but not one back up the tree', async () => {
+    const dir = tempDir();
+    const sub = join(dir, 'sub');
+    mkdirSync(sub);
+    write(sub, 'ual.jsonl', readFileSync(UAL));
+    symlinkSync(dir, join(sub, 'loop'));
+    symlinkSync(UAL, join(dir, 'linked.jsonl'));
+    const s = await replay([dir], { rules: TEST_RULES });
+    expect(s.files.map((f) => [f.file, f.status])).toEqual([
+      [join(dir, 'linked.jsonl'), 'replayed'],
+      [join(dir, 'sub', 'ual.jsonl'), 'duplicate'],
+    ]);
+  });
+
+  it('skips hidden entries inside folders, but reads a hidden file named on purpose', async () => {
+    const dir = tempDir();
+    write(dir, '.hidden.jsonl', readFileSync(UAL));
+    expect((await replay([dir], { rules: TEST_RULES })).files).toEqual([]);
+    expect((await replay([join(dir, '.hidden.jsonl')], { rules: TEST_RULES })).eventsNormalized).toBe(3);
   });
 });
