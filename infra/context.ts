@@ -27,6 +27,7 @@ export const CONTEXT_KEYS = {
   lateness: 'lateness',
   logLevel: 'logLevel',
   retainState: 'retainState',
+  readOnlyEvents: 'readOnlyEvents',
   /** CloudFormation stack name. @default 'Tripline' */
   stackName: 'stackName',
   /** Pin the stack to an account; otherwise it is environment-agnostic. */
@@ -83,6 +84,7 @@ export function stackSettingsFromContext(node: Node): ContextSettings {
   );
   const autoRevoke = readBoolean(get(CONTEXT_KEYS.autoRevoke), CONTEXT_KEYS.autoRevoke, problems);
   const retainState = readBoolean(get(CONTEXT_KEYS.retainState), CONTEXT_KEYS.retainState, problems);
+  const readOnlyEvents = readBoolean(get(CONTEXT_KEYS.readOnlyEvents), CONTEXT_KEYS.readOnlyEvents, problems);
   const tenantId = readString(get(CONTEXT_KEYS.tenantId), CONTEXT_KEYS.tenantId, problems);
   const lateness = readString(get(CONTEXT_KEYS.lateness), CONTEXT_KEYS.lateness, problems);
   const logLevel = readString(get(CONTEXT_KEYS.logLevel), CONTEXT_KEYS.logLevel, problems)?.toUpperCase();
@@ -100,6 +102,7 @@ export function stackSettingsFromContext(node: Node): ContextSettings {
     ...(logRetentionDays !== undefined ? { logRetentionDays } : {}),
     ...(autoRevoke !== undefined ? { autoRevoke } : {}),
     ...(retainState !== undefined ? { retainState } : {}),
+    ...(readOnlyEvents !== undefined ? { readOnlyEvents } : {}),
     ...(tenantId !== undefined ? { tenantId } : {}),
     ...(lateness !== undefined ? { lateness } : {}),
     ...(logLevel !== undefined ? { logLevel: logLevel as LogLevel } : {}),

@@ -103,6 +103,14 @@ export interface TriplineStackProps extends StackProps {
   readonly logLevel?: LogLevel;
 
   /**
+   * Send read-only CloudTrail management events (`Get*`, `List*`, `Describe*`) to the real-time path
+   * too. Discovery detections need them; they multiply the event volume.
+   *
+   * @default true
+   */
+  readonly readOnlyEvents?: boolean;
+
+  /**
    * Keep the state table when the stack is deleted (and protect it from deletion meanwhile).
    *
    * @default true
@@ -134,6 +142,7 @@ export const TRIPLINE_DEFAULTS = {
   lateness: LAMBDA_CONFIG_DEFAULTS.lateness,
   logLevel: LAMBDA_CONFIG_DEFAULTS.logLevel,
   retainState: true,
+  readOnlyEvents: true,
 } as const satisfies {
   enabledSources: readonly DeployableSource[];
   schedule: string;
@@ -143,6 +152,7 @@ export const TRIPLINE_DEFAULTS = {
   lateness: string;
   logLevel: LogLevel;
   retainState: boolean;
+  readOnlyEvents: boolean;
 };
 
 /** A realtime queue backlog older than this raises an alarm. */
@@ -203,7 +213,11 @@ export class TriplineStack extends Stack {
     };
 
     if (resolved.enabledSources.includes('cloudtrail')) {
-      const realtime = new RealtimePath(this, 'Realtime', { ...shared, entry: resolved.realtimeEntry });
+      const realtime = new RealtimePath(this, 'Realtime', {
+        ...shared,
+        entry: resolved.realtimeEntry,
+        readOnlyEvents: resolved.readOnlyEvents,
+      });
       this.ops.alarmOnDeadLetters(
         'RealtimeDeadLetters',
         realtime.deadLetterQueue,
@@ -275,6 +289,7 @@ interface ResolvedProps {
   readonly lateness: string;
   readonly logLevel: LogLevel;
   readonly retainState: boolean;
+  readonly readOnlyEvents: boolean;
   readonly realtimeEntry: string;
   readonly pollerEntry: string;
 }
@@ -406,6 +421,7 @@ function resolveProps(props: TriplineStackProps): ResolvedProps {
     lateness,
     logLevel,
     retainState: props.retainState ?? TRIPLINE_DEFAULTS.retainState,
+    readOnlyEvents: props.readOnlyEvents ?? TRIPLINE_DEFAULTS.readOnlyEvents,
     realtimeEntry,
     pollerEntry,
   };

@@ -1,4 +1,4 @@
-import { Duration, SecretValue, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, SecretValue, Validations } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -94,9 +94,9 @@ export class Poller extends Construct {
     const credentials = SOURCE_CREDENTIALS[props.source];
 
     if (credentials) {
-      const stack = Stack.of(this);
+      // No fixed name: a secret deleted with the stack may linger for its recovery window and would
+      // block a reinstall under the same name. The stack outputs the generated name.
       this.secret = new secretsmanager.Secret(this, 'Credentials', {
-        secretName: `${stack.stackName}/${props.source}-credentials`,
         description: `Tripline ${props.source} poller credentials. Replace the empty values of ${credentials.keys.join(', ')}: ${credentials.description}.`,
         // Not a secret: a template of the expected keys with empty values, replaced by the operator.
         // CloudFormation leaves the stored value alone on later deploys as long as this text is unchanged.

@@ -13,6 +13,16 @@ import type { PublishTarget } from './encrypted-topic';
 import { HandlerFunction, type DeploymentSettings } from './handler-function';
 import type { StateTableRef } from './state-table';
 
+/**
+ * `detail-type`s of CloudTrail management events on the default bus. Console sign-ins arrive as
+ * `AWS Console Sign In via CloudTrail`, while the EventBridge guide spells it `Signin`; both match.
+ */
+export const CLOUDTRAIL_DETAIL_TYPES = [
+  'AWS API Call via CloudTrail',
+  'AWS Console Sign In via CloudTrail',
+  'AWS Console Signin via CloudTrail',
+] as const;
+
 /** Props of {@link RealtimePath}. */
 export interface RealtimePathProps {
   /** The state table; the function gets read/write access to its items. */
@@ -51,6 +61,15 @@ export interface RealtimePathProps {
    */
   readonly maxBatchingWindow?: Duration;
   /**
+   * Also receive read-only management events (`Get*`, `List*`, `Describe*`), which EventBridge
+   * delivers only to rules that ask for them. Discovery detections (one principal listing many
+   * services) need them; they can outnumber write events many times over, which costs queue
+   * requests and invocations (EventBridge delivers AWS events to the default bus for free).
+   *
+   * @default true
+   */
+  readonly readOnlyEvents?: boolean;
+  /**
    * Receives of one record before it moves to the dead-letter queue.
    *
    * @default 5
@@ -60,7 +79,7 @@ export interface RealtimePathProps {
 
 /**
  * The real-time CloudTrail path: an EventBridge rule on the default bus matching CloudTrail
- * management events (`AWS API Call via CloudTrail`, `AWS Console Sign In via CloudTrail`) sends them
+ * management events (API calls, read-only ones included by default, and console sign-ins) sends them
  * to an SQS queue, and a Lambda function consumes the queue in batches, reporting failures per record
  * (`reportBatchItemFailures`) so only failed records are retried.
  *
@@ -108,10 +127,11 @@ export class RealtimePath extends Construct {
 
     this.rule = new events.Rule(this, 'CloudTrailManagementEvents', {
       description: 'CloudTrail management events (API calls, console sign-ins) to Tripline',
-      eventPattern: {
-        detailType: ['AWS API Call via CloudTrail', 'AWS Console Sign In via CloudTrail'],
-      },
+      eventPattern: { detailType: [...CLOUDTRAIL_DETAIL_TYPES] },
     });
+    if (props.readOnlyEvents ?? true) {
+      (this.rule.node.defaultChild as events.CfnRule).state = 'ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS';
+    }
     this.rule.addTarget(new targets.SqsQueue(this.queue, { deadLetterQueue: this.deadLetterQueue }));
 
     this.handler = new HandlerFunction(this, 'Handler', {
