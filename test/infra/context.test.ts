@@ -28,6 +28,7 @@ describe('stackSettingsFromContext', () => {
       logRetentionDays: '90',
       autoRevoke: 'true',
       retainState: 'false',
+      readOnlyEvents: 'false',
       'schedules.graph': 'rate(10 minutes)',
       tenantId: '72f988bf-86f1-41af-91ab-2d7cd011db47',
       lateness: '30m',
@@ -40,6 +41,7 @@ describe('stackSettingsFromContext', () => {
       logRetentionDays: 90,
       autoRevoke: true,
       retainState: false,
+      readOnlyEvents: false,
       'schedules.graph': 'rate(10 minutes)',
       tenantId: '72f988bf-86f1-41af-91ab-2d7cd011db47',
       lateness: '30m',
@@ -52,6 +54,7 @@ describe('stackSettingsFromContext', () => {
       logRetentionDays: 90,
       autoRevoke: true,
       retainState: false,
+      readOnlyEvents: false,
       schedules: { graph: 'rate(10 minutes)' },
       tenantId: '72f988bf-86f1-41af-91ab-2d7cd011db47',
       lateness: '30m',
@@ -152,6 +155,7 @@ describe('cdk.json', () => {
     expect(context[CONTEXT_KEYS.logRetentionDays]).toBe(TRIPLINE_DEFAULTS.logRetentionDays);
     expect(context[CONTEXT_KEYS.autoRevoke]).toBe(TRIPLINE_DEFAULTS.autoRevoke);
     expect(context[CONTEXT_KEYS.retainState]).toBe(TRIPLINE_DEFAULTS.retainState);
+    expect(context[CONTEXT_KEYS.readOnlyEvents]).toBe(TRIPLINE_DEFAULTS.readOnlyEvents);
   });
 
   it('holds no Tripline key the app does not read', () => {

@@ -123,12 +123,16 @@ describe('TriplineStack defaults (npx cdk deploy -c alertEmail=oncall@example.co
     const dlqId = (queue['RedrivePolicy'] as { deadLetterTargetArn: { 'Fn::GetAtt': [string] } })
       .deadLetterTargetArn['Fn::GetAtt'][0];
 
-    it('matches CloudTrail management events: API calls and console sign-ins', () => {
+    it('matches CloudTrail management events: API calls, read-only ones included, and console sign-ins', () => {
       template.hasResourceProperties('AWS::Events::Rule', {
         EventPattern: {
-          'detail-type': ['AWS API Call via CloudTrail', 'AWS Console Sign In via CloudTrail'],
+          'detail-type': [
+            'AWS API Call via CloudTrail',
+            'AWS Console Sign In via CloudTrail',
+            'AWS Console Signin via CloudTrail',
+          ],
         },
-        State: 'ENABLED',
+        State: 'ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS',
         Targets: [
           Match.objectLike({
             Arn: { 'Fn::GetAtt': [queueId, 'Arn'] },
@@ -466,6 +470,14 @@ describe('TriplineStack props', () => {
     const { template: t } = synthFromContext({ autoRevoke: 'true' });
     t.hasResourceProperties('AWS::Lambda::Function', {
       Environment: { Variables: Match.objectLike({ [ENV.AUTO_REVOKE]: 'true' }) },
+    });
+  });
+
+  it('can leave read-only management events out', () => {
+    const { template: t } = synthFromContext({ readOnlyEvents: 'false' });
+    t.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: Match.objectLike({ 'detail-type': Match.arrayWith(['AWS API Call via CloudTrail']) }),
+      State: 'ENABLED',
     });
   });
 
