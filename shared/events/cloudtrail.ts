@@ -8,6 +8,10 @@
  *
  * EventBridge delivers the same record under `detail` ("AWS API Call via CloudTrail",
  * "AWS Console Sign In via CloudTrail"); S3 delivery files hold `{"Records": [...]}`.
+ *
+ * Mapping: id = eventID, action = eventName, service = eventSource, category = eventType, tenant =
+ * recipientAccountId ?? userIdentity.accountId; target = resources[0] (or the request parameter
+ * that names the object acted on); actor.sessionId = a temporary (ASIA...) access key id.
  */
 import {
   UNKNOWN_TENANT,

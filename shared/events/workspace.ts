@@ -8,6 +8,11 @@
  * Token events ("Token Audit Activity Events": authorize, revoke, request, activity) carry
  * client_id, app_name, scope (multiValue) and, for `activity`, api_name / method_name.
  * Panther's flattened single events (`name`, `type`, `parameters` as a dict) are read too.
+ *
+ * Mapping: action = event name, category = event type, service = applicationName, tenant =
+ * customerId, actor = actor.email (lower-cased id); outcome is 'failure' for login_failure (with
+ * login_failure_type as errorCode) and 'success' otherwise, since the Reports API records actions
+ * that took place; token events fill `app` and `actor.appId` from client_id.
  */
 import { UNKNOWN_TENANT, fail, firstStr, isObj, requireTime, str, syntheticId, toParam } from './fields';
 import type { Obj } from './fields';

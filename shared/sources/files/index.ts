@@ -179,7 +179,7 @@ export async function* readRecords(paths: string[], opts: ReadOptions = {}): Asy
     if (f === undefined) break;
     const start = progress.done;
     yield* readFile(f.path, chunkSize, progress);
-    if (progress.done !== start + f.size) {
+    if (progress.done < start + f.size) {
       progress.done = start + f.size;
       progress.cb?.(progress.done, progress.total);
     }
