@@ -68,6 +68,8 @@ export interface CliIO {
   env?: Readonly<Record<string, string | undefined>> | undefined;
   /** Base for relative paths. */
   cwd?: string | undefined;
+  /** Width of the stdout terminal; the findings table is fitted to it when stdout is a terminal. */
+  columns?: number | undefined;
   /** The rules `replay` and `rules` use (default: ALL_RULES); for tests. */
   rules?: readonly RuleDefinition[] | undefined;
 }
@@ -79,6 +81,7 @@ interface Ctx {
   stderrTTY: boolean;
   env: Readonly<Record<string, string | undefined>>;
   cwd: string;
+  columns: number | undefined;
   rules: readonly RuleDefinition[];
 }
 
@@ -116,6 +119,7 @@ export async function main(argv: readonly string[], io: CliIO = {}): Promise<num
     stderrTTY: io.isTTY?.stderr ?? (io.stderr ? false : process.stderr.isTTY === true),
     env: io.env ?? process.env,
     cwd: io.cwd ?? process.cwd(),
+    columns: io.columns ?? (io.stdout ? undefined : process.stdout.columns),
     rules: io.rules ?? ALL_RULES,
   };
   if (!io.stdout) ignoreEpipe();
@@ -429,7 +433,7 @@ async function replayCommand(argv: readonly string[], ctx: Ctx): Promise<number>
     const st = makeStyles(useColor(ctx));
     let text = '';
     if (summary.findings.length) {
-      text += findingsTable(summary.findings, st);
+      text += findingsTable(summary.findings, st, ctx.stdoutTTY ? ctx.columns : undefined);
       const byId = new Map(ctx.rules.map((r) => [r.id, r]));
       const shown = detailsFor(summary.findings, details);
       for (const f of shown) text += `\n${detailsBlock(f, byId.get(f.ruleId), st)}`;

@@ -69,8 +69,11 @@ export function elapsed(ms: number): string {
   return `${Math.floor(s / 60)} min ${s % 60} s`;
 }
 
-/** The findings table: severity, rule id, principal, title, last seen (UTC), count. */
-export function findingsTable(findings: readonly Finding[], st: Styles): string {
+/**
+ * The findings table: severity, rule id, principal, title, last seen (UTC), count. With `width` (a
+ * terminal's columns), the title and then the principal are cut so lines fit.
+ */
+export function findingsTable(findings: readonly Finding[], st: Styles, width?: number): string {
   const rows = findings.map((f): Array<string | Cell> => [
     { text: f.severity.toUpperCase(), style: (s) => st.severity(f.severity, s) },
     f.ruleId,
@@ -83,13 +86,13 @@ export function findingsTable(findings: readonly Finding[], st: Styles): string 
     [
       { header: 'SEVERITY' },
       { header: 'RULE', max: 40 },
-      { header: 'PRINCIPAL', max: 40 },
-      { header: 'TITLE', max: 70 },
+      { header: 'PRINCIPAL', max: 40, min: 20 },
+      { header: 'TITLE', max: 70, min: 24 },
       { header: 'LAST SEEN (UTC)' },
       { header: 'COUNT', align: 'right' },
     ],
     rows,
-    { headerStyle: st.bold },
+    { headerStyle: st.bold, width },
   );
 }
 

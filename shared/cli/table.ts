@@ -15,6 +15,8 @@ export interface Column {
   /** Cells longer than this are cut and end with '…' (default: no limit). */
   max?: number | undefined;
   align?: 'left' | 'right' | undefined;
+  /** Narrowest this column may be cut to when the table must fit `width` (default: never cut). */
+  min?: number | undefined;
 }
 
 /** Options of {@link renderTable}. */
@@ -27,6 +29,11 @@ export interface TableOptions {
   header?: boolean | undefined;
   /** Prefix of every line (indentation). */
   indent?: string | undefined;
+  /**
+   * Total width to fit (a terminal's columns): columns with a `min` are cut, last column first,
+   * down to their `min`, until the lines fit.
+   */
+  width?: number | undefined;
 }
 
 /** Cuts `s` to `max` characters, ending with '…' when cut. */
@@ -63,6 +70,26 @@ export function renderTable(
     for (const r of cells) w = Math.max(w, (r[i] as Cell).text.length);
     return w;
   });
+  if (opts.width !== undefined) {
+    const gapW = opts.gap ?? 2;
+    let excess =
+      (opts.indent ?? '').length +
+      widths.reduce((a, b) => a + b, 0) +
+      gapW * (columns.length - 1) -
+      opts.width;
+    for (let i = columns.length - 1; i >= 0 && excess > 0; i--) {
+      const min = columns[i]?.min;
+      const w = widths[i] as number;
+      if (min === undefined || w <= min) continue;
+      const cut = Math.min(excess, w - min);
+      widths[i] = w - cut;
+      excess -= cut;
+      for (const r of cells) {
+        const cell = r[i] as Cell;
+        cell.text = truncate(cell.text, widths[i]);
+      }
+    }
+  }
   const pad = (text: string, i: number): string => {
     const w = widths[i] as number;
     return columns[i]?.align === 'right' ? text.padStart(w) : text.padEnd(w);

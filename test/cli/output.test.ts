@@ -118,6 +118,23 @@ describe('--format table (default)', () => {
     expect(jsonlTty.stdout).not.toContain(ESC);
   });
 
+  it('fits the table to a terminal by cutting the title, then the principal', async () => {
+    const r = await run(ALL, {
+      isTTY: { stdout: true, stderr: false },
+      env: { NO_COLOR: '1' },
+      columns: 100,
+    });
+    const table = lines(r.stdout.slice(0, r.stdout.indexOf('\n\n')));
+    expect(Math.max(...table.map((l) => l.length))).toBeLessThanOrEqual(100);
+    expect(table[1]).toMatch(
+      /^CRITICAL\s+test-takeover\s+alice@contoso\.com\s+Account takeover of a\w*…\s+2026-03-03 00:09:40\s+1$/,
+    );
+    const piped = await run(ALL, { columns: 100 });
+    expect(lines(piped.stdout)[1]).toContain(
+      'Account takeover of alice@contoso.com: guessing, then mail forwarding',
+    );
+  });
+
   it('notes the evidence left out of long findings', async () => {
     const dir = tempDir();
     const times = Array.from({ length: 30 }, (_, i) => `2026-03-04T10:${String(i).padStart(2, '0')}:00Z`);
