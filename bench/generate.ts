@@ -1034,7 +1034,7 @@ export interface CorpusOptions {
   users?: number;
   ips?: number;
   awsPrincipals?: number;
-  /** First event time (default 2026-03-01T00:00:00Z); events spread over `days`. */
+  /** First event time (default 2026-02-20T00:00:00Z); events spread over `days` (default 10). */
   start?: number;
   days?: number;
 }
@@ -1063,6 +1063,8 @@ const FIRST_PARTY_MAIL = [
     info: 'Client=OutlookService;Outlook-iOS/2.0;',
   },
 ];
+/** A sanctioned third-party mail integration a share of users read mail through every day. */
+const CRM_APP = { appId: '0a6b5f3e-8c21-4d9a-b7e4-1f2c3d4e5a6b', name: 'CRM Mail Sync' };
 const SIGNIN_APPS = [
   { id: 'd3590ed6-52b3-4102-aeff-aad2292ab01c', name: 'Microsoft Office' },
   { id: '4765445b-32c6-49b0-83e6-1d93765276ca', name: 'OfficeHome' },
@@ -1078,6 +1080,13 @@ const PLACES: GeoPlace[] = [
 ];
 const BROWSER_UA =
   'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/133.0.0.0 Safari/537.36 Edg/133.0.0.0';
+const SDK_UAS = [
+  'aws-sdk-js/3.734.0 ua/2.1 os/linux#5.10.233-223.887.amzn2.x86_64 lang/js md/nodejs#20.18.1 api/s3#3.734.0',
+  'aws-cli/2.24.10 md/awscrt#0.23.8 ua/2.1 os/linux#6.8.0-1021-aws md/arch#x86_64 lang/python#3.12.9',
+  'Boto3/1.36.21 md/Botocore#1.36.21 ua/2.0 os/linux#5.10.234 md/arch#x86_64 lang/python#3.12.8',
+];
+const ATTACKER_UA =
+  'Boto3/1.34.50 md/Botocore#1.34.50 ua/2.0 os/linux#6.5.0-kali3-amd64 md/arch#x86_64 lang/python#3.11.8';
 const CT_CALLS: Array<{
   source: string;
   name: string;
@@ -1124,6 +1133,15 @@ const CT_CALLS: Array<{
   },
   { source: 'sts.amazonaws.com', name: 'GetCallerIdentity', readOnly: true, params: () => null },
   {
+    source: 'sts.amazonaws.com',
+    name: 'AssumeRole',
+    readOnly: true,
+    params: (r) => ({
+      roleArn: `arn:aws:iam::${BENCH_ACCOUNT}:role/svc-role-${r.int(1, 40)}`,
+      roleSessionName: `session-${r.hex(8)}`,
+    }),
+  },
+  {
     source: 'lambda.amazonaws.com',
     name: 'Invoke',
     readOnly: false,
@@ -1164,42 +1182,61 @@ const CT_CALLS: Array<{
     readOnly: true,
     params: (r) => ({ secretId: `prod/app-${r.int(1, 20)}` }),
   },
+  {
+    source: 'cloudtrail.amazonaws.com',
+    name: 'DescribeTrails',
+    readOnly: true,
+    params: () => ({ trailNameList: [], includeShadowTrails: true }),
+  },
 ];
-const THIRD_PARTY_APPS = [
-  { appId: '6f2d8c41-3a9e-4b7d-9c15-e0a4b2f7d381', name: 'Mail Archiver Pro' },
-  { appId: '0a6b5f3e-8c21-4d9a-b7e4-1f2c3d4e5a6b', name: 'CRM Mail Sync' },
-  { appId: 'b7e4c2d1-9a8f-4e6b-8c5d-2a1b0c9d8e7f', name: 'Expense Scanner' },
-];
+
+/** Attacker activity laid over the background: a time window and what happens in it. */
+interface Campaign {
+  kind: 'spray' | 'brute' | 'oauth' | 'workspace-consent' | 'trail';
+  from: number;
+  to: number;
+  ip: string;
+  /** spray: user indexes tried; brute / oauth: the victim. */
+  targets: number[];
+  app?: { appId: string; name: string };
+  /** Share of the source's records inside the window that belong to the campaign. */
+  share: number;
+  /** One-off records (the consent of an oauth campaign) already written. */
+  done: boolean;
+}
 
 interface BenchWorld {
   users: DirectoryUser[];
   ips: string[];
-  attackerIps: string[];
   awsPrincipals: CtIdentity[];
   awsIps: string[];
   wsUsers: Array<{ email: string; profileId: string }>;
   graphSp: string;
+  /** Users who read mail through the sanctioned CRM app. */
+  crmUsers: Set<number>;
+  campaigns: Campaign[];
 }
 
-function benchWorld(rng: Rng, nUsers: number, nIps: number, nAws: number): BenchWorld {
+function benchWorld(
+  rng: Rng,
+  nUsers: number,
+  nIps: number,
+  nAws: number,
+  start: number,
+  span: number,
+  /** Records per millisecond of each source, to size the campaigns. */
+  rate: Record<CorpusSource, number>,
+): BenchWorld {
   const dom = sidDomain(rng);
   const users: DirectoryUser[] = [];
   for (let i = 0; i < nUsers; i++) {
-    const upn = `user${String(i).padStart(5, '0')}@fabrikam.com`;
-    users.push(directoryUser(rng, upn, `User ${i}`, dom));
+    users.push(directoryUser(rng, `user${String(i).padStart(5, '0')}@fabrikam.com`, `User ${i}`, dom));
   }
   const ips: string[] = [];
   for (let i = 0; i < nIps; i++)
     ips.push(
       `${rng.pick([52, 54, 73, 98, 104, 172, 198])}.${rng.int(1, 254)}.${rng.int(0, 255)}.${rng.int(1, 254)}`,
     );
-  const attackerIps = [
-    '185.220.101.12',
-    '185.220.101.47',
-    '45.155.205.233',
-    '194.26.29.113',
-    '91.219.236.19',
-  ];
   const awsPrincipals: CtIdentity[] = [];
   for (let i = 0; i < nAws; i++) {
     if (i % 4 === 0) {
@@ -1212,8 +1249,9 @@ function benchWorld(rng: Rng, nUsers: number, nIps: number, nAws: number): Bench
         ),
       );
     } else {
-      const role = i % 4 === 1 ? `AWSReservedSSO_PowerUser_${rng.hex(16)}` : `svc-role-${i}`;
-      const session = i % 4 === 1 ? `person${i}@fabrikam.com` : `i-0${rng.hex(16)}`;
+      const sso = i % 4 === 1;
+      const role = sso ? `AWSReservedSSO_PowerUser_${rng.hex(16)}` : `svc-role-${i}`;
+      const session = sso ? `person${i}@fabrikam.com` : `i-0${rng.hex(16)}`;
       awsPrincipals.push(
         assumedRoleIdentity(
           BENCH_ACCOUNT,
@@ -1221,7 +1259,10 @@ function benchWorld(rng: Rng, nUsers: number, nIps: number, nAws: number): Bench
           session,
           `AROA${rng.chars(17, UPPER_ALNUM)}`,
           `ASIA${rng.chars(16, UPPER_ALNUM)}`,
-          Date.UTC(2026, 2, 1),
+          start,
+          {
+            mfa: sso,
+          },
         ),
       );
     }
@@ -1234,54 +1275,183 @@ function benchWorld(rng: Rng, nUsers: number, nIps: number, nAws: number): Bench
   const wsUsers: Array<{ email: string; profileId: string }> = [];
   for (let i = 0; i < Math.max(50, Math.floor(nUsers / 5)); i++)
     wsUsers.push({ email: `u${i}@fabrikam-labs.com`, profileId: rng.digits(21) });
-  return { users, ips, attackerIps, awsPrincipals, awsIps, wsUsers, graphSp: rng.guid() };
+  const crmUsers = new Set<number>();
+  for (let i = 0; i < nUsers / 10; i++) crmUsers.add(rng.int(0, nUsers - 1));
+  // A tenth of the users read mail through the CRM app; their history has a third-party client.
+
+  const attackerIp = () =>
+    `${rng.pick([185, 45, 194, 91, 193])}.${rng.int(1, 254)}.${rng.int(0, 255)}.${rng.int(1, 254)}`;
+  const victim = () => rng.int(0, nUsers - 1);
+  const campaigns: Campaign[] = [];
+  const add = (
+    kind: Campaign['kind'],
+    every: number,
+    length: number,
+    share: number,
+    extra: (c: Campaign) => void,
+  ) => {
+    for (let t = start + rng.int(0, every); t + length < start + span; t += every + rng.int(0, every / 2)) {
+      const c: Campaign = {
+        kind,
+        from: t,
+        to: t + length,
+        ip: attackerIp(),
+        targets: [],
+        share,
+        done: false,
+      };
+      extra(c);
+      campaigns.push(c);
+    }
+  };
+  // Each campaign takes the share of its source's records that gives it about `want` records.
+  const share = (source: CorpusSource, length: number, want: number) =>
+    Math.min(0.9, want / (rate[source] * length));
+  // Sprays: one address, 40 accounts tried, about 15 failures in 20 minutes.
+  add('spray', 3 * HOUR, 20 * MINUTE, share('signin', 20 * MINUTE, 15), (c) => {
+    for (let i = 0; i < 40; i++) c.targets.push(victim());
+  });
+  // Brute force: one account, about 14 failures in 10 minutes.
+  add('brute', 4 * HOUR, 10 * MINUTE, share('signin', 10 * MINUTE, 14), (c) => c.targets.push(victim()));
+  // Consent phishing: a new app consented by one user (often one with a mail-client history),
+  // then about 140 mail reads and file downloads in two hours.
+  const crmList = [...crmUsers];
+  let n = 0;
+  add('oauth', 6 * HOUR, 2 * HOUR, share('m365', 2 * HOUR, 140), (c) => {
+    c.targets.push(rng.chance(0.5) && crmList.length > 0 ? rng.pick(crmList) : victim());
+    n++;
+    c.app = { appId: rng.guid(), name: `Archiver ${n}` };
+  });
+  add('workspace-consent', 8 * HOUR, 30 * MINUTE, share('workspace', 30 * MINUTE, 3), () => undefined);
+  add('trail', 12 * HOUR, 10 * MINUTE, share('cloudtrail', 10 * MINUTE, 3), () => undefined);
+  return { users, ips, awsPrincipals, awsIps, wsUsers, graphSp: rng.guid(), crmUsers, campaigns };
 }
 
-/** One raw record of `source` at time `t`; a small share are failures or attacker behaviour. */
+function activeCampaign(
+  w: BenchWorld,
+  kinds: ReadonlySet<Campaign['kind']>,
+  t: number,
+  rng: Rng,
+): Campaign | undefined {
+  for (const c of w.campaigns) {
+    if (t >= c.from && t < c.to && kinds.has(c.kind) && rng.chance(c.share)) return c;
+  }
+  return undefined;
+}
+
+const SIGNIN_CAMPAIGNS: ReadonlySet<Campaign['kind']> = new Set(['spray', 'brute']);
+const M365_CAMPAIGNS: ReadonlySet<Campaign['kind']> = new Set(['oauth']);
+const WS_CAMPAIGNS: ReadonlySet<Campaign['kind']> = new Set(['workspace-consent']);
+const CT_CAMPAIGNS: ReadonlySet<Campaign['kind']> = new Set(['trail']);
+
+function userAt(w: BenchWorld, i: number): DirectoryUser {
+  return w.users[i] ?? (w.users[0] as DirectoryUser);
+}
+
+function mailRead(
+  rng: Rng,
+  t: number,
+  user: DirectoryUser,
+  client: { appId: string; clientAppId: string; info: string },
+  ip: string,
+  bind: boolean,
+): Record<string, unknown> {
+  const list: Array<{ internetMessageId: string; sizeInBytes: number }> = [];
+  const items = bind ? rng.int(1, 4) : 0;
+  for (let i = 0; i < items; i++) {
+    list.push({
+      internetMessageId: `<${rng.hex(16)}@${rng.pick(['fabrikam.com', 'mail.example', 'vendor.example'])}>`,
+      sizeInBytes: rng.int(4_000, 400_000),
+    });
+  }
+  return ualMailItemsAccessed(rng, {
+    time: t,
+    tenantId: BENCH_TENANT,
+    orgName: BENCH_ORG,
+    user,
+    owner: user,
+    logonType: LOGON_OWNER,
+    accessType: bind ? 'Bind' : 'Sync',
+    appId: client.appId,
+    clientAppId: client.clientAppId,
+    clientIp: ip,
+    clientInfoString: client.info,
+    folders: bind ? [{ path: '\\Inbox', items: list }] : [{ path: '\\Inbox' }, { path: '\\Sent Items' }],
+    sessionId: rng.guid(),
+    server: `BN0PR04MB${rng.int(1000, 9999)}`,
+  });
+}
+
+/** One raw record of `source` at time `t` (an array for the three records of a consent). */
 function benchRecord(
   rng: Rng,
   w: BenchWorld,
   source: CorpusSource,
   t: number,
 ): Record<string, unknown> | Record<string, unknown>[] {
-  const user = rng.pick(w.users);
+  const ui = rng.int(0, w.users.length - 1);
+  const user = userAt(w, ui);
   const ip = rng.pick(w.ips);
   switch (source) {
     case 'signin': {
-      const attack = rng.chance(0.01);
-      const fail = attack || rng.chance(0.03);
-      const target = attack ? (w.users[rng.int(0, Math.min(w.users.length - 1, 400))] ?? user) : user;
+      const c = activeCampaign(w, SIGNIN_CAMPAIGNS, t, rng);
+      const fail = c !== undefined || rng.chance(0.03);
+      const target = c ? userAt(w, rng.pick(c.targets)) : user;
       return entraSignIn(rng, {
         time: t,
         tenantId: BENCH_TENANT,
         user: target,
         app: rng.pick(SIGNIN_APPS),
         resource: EXO,
-        ip: attack ? rng.pick(w.attackerIps) : ip,
-        errorCode: fail ? (rng.chance(0.85) ? 50126 : rng.pick([50053, 50074, 50140])) : 0,
-        clientAppUsed: attack ? 'Mobile Apps and Desktop clients' : 'Browser',
-        userAgent: attack ? 'python-requests/2.31.0' : BROWSER_UA,
-        device: { operatingSystem: 'Windows10', browser: 'Edge 133.0.0' },
+        ip: c ? c.ip : ip,
+        errorCode: fail ? (c || rng.chance(0.85) ? 50126 : rng.pick([50053, 50074, 50140])) : 0,
+        clientAppUsed: c ? 'Mobile Apps and Desktop clients' : 'Browser',
+        userAgent: c ? 'python-requests/2.31.0' : BROWSER_UA,
+        device: c
+          ? { operatingSystem: '', browser: 'Python Requests 2.31' }
+          : { operatingSystem: 'Windows10', browser: 'Edge 133.0.0' },
         place: rng.pick(PLACES),
         mfa: !fail && rng.chance(0.7),
-        authenticationProtocol: attack ? 'ropc' : 'none',
+        authenticationProtocol: c ? 'ropc' : 'none',
       });
     }
     case 'audit': {
-      if (rng.chance(0.02)) {
-        const app = rng.pick(THIRD_PARTY_APPS);
+      // The consent that opens an oauth campaign, written once, near its start.
+      for (const c of w.campaigns) {
+        if (c.kind === 'oauth' && !c.done && t >= c.from - 10 * MINUTE && c.app) {
+          c.done = true;
+          return entraUserConsent(rng, {
+            time: t,
+            tenantId: BENCH_TENANT,
+            user: userAt(w, c.targets[0] ?? 0),
+            ip: c.ip,
+            userAgent: 'Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0',
+            app: {
+              appId: c.app.appId,
+              name: c.app.name,
+              replyUrl: 'https://archiver.example/oauth/callback',
+            },
+            servicePrincipalId: rng.guid(),
+            graphServicePrincipalId: w.graphSp,
+            scopes: ['Mail.ReadWrite', 'Files.Read.All', 'offline_access', 'User.Read'],
+          });
+        }
+      }
+      if (rng.chance(0.01)) {
         return entraUserConsent(rng, {
           time: t,
           tenantId: BENCH_TENANT,
           user,
           ip,
           userAgent: BROWSER_UA,
-          app: { appId: app.appId, name: app.name, replyUrl: 'https://app.example/auth/callback' },
+          app: {
+            appId: rng.guid(),
+            name: `Team app ${rng.int(1, 500)}`,
+            replyUrl: 'https://app.example/auth/callback',
+          },
           servicePrincipalId: rng.guid(),
           graphServicePrincipalId: w.graphSp,
-          scopes: rng.chance(0.5)
-            ? ['Mail.ReadWrite', 'Files.Read.All', 'offline_access', 'User.Read']
-            : ['openid', 'profile', 'email', 'User.Read'],
+          scopes: ['openid', 'profile', 'email', 'User.Read'],
         });
       }
       const target = rng.pick(w.users);
@@ -1291,7 +1461,7 @@ function benchRecord(
         tenantId: BENCH_TENANT,
         activity: kind === 0 ? 'Update user' : kind === 1 ? 'Add member to group' : 'Reset user password',
         category: kind === 1 ? 'GroupManagement' : 'UserManagement',
-        operationType: kind === 1 ? 'Assign' : kind === 0 ? 'Update' : 'Update',
+        operationType: kind === 1 ? 'Assign' : 'Update',
         initiatedBy: { user, ip },
         targets: [
           {
@@ -1312,7 +1482,42 @@ function benchRecord(
       });
     }
     case 'm365': {
-      const thirdParty = rng.chance(0.02) ? rng.pick(THIRD_PARTY_APPS) : undefined;
+      const c = activeCampaign(w, M365_CAMPAIGNS, t, rng);
+      if (c?.app) {
+        const victim = userAt(w, c.targets[0] ?? 0);
+        if (rng.chance(0.2)) {
+          return ualFileOperation(rng, {
+            time: t,
+            tenantId: BENCH_TENANT,
+            operation: 'FileDownloaded',
+            workload: 'SharePoint',
+            user: victim,
+            clientIp: '20.42.128.17',
+            siteUrl: `https://fabrikam.sharepoint.com/sites/team${rng.int(1, 80)}/`,
+            folder: 'Shared Documents/General',
+            fileName: `doc-${rng.hex(6)}.xlsx`,
+            fileSize: rng.int(12_000, 3_000_000),
+            applicationId: c.app.appId,
+            userAgent: 'python-requests/2.31.0',
+            siteId: rng.guid(),
+            webId: rng.guid(),
+            listId: rng.guid(),
+            appAccessContext: {
+              ClientAppId: c.app.appId,
+              ClientAppName: c.app.name,
+              CorrelationId: rng.guid(),
+            },
+          });
+        }
+        return mailRead(
+          rng,
+          t,
+          victim,
+          { appId: c.app.appId, clientAppId: c.app.appId, info: 'Client=REST;Client=RESTSystem;;' },
+          '20.42.128.17',
+          true,
+        );
+      }
       if (rng.chance(0.25)) {
         return ualFileOperation(rng, {
           time: t,
@@ -1320,19 +1525,20 @@ function benchRecord(
           operation: rng.chance(0.5) ? 'FileAccessed' : 'FileDownloaded',
           workload: rng.chance(0.7) ? 'SharePoint' : 'OneDrive',
           user,
-          clientIp: thirdParty ? '20.42.128.17' : ip,
+          clientIp: ip,
           siteUrl: `https://fabrikam.sharepoint.com/sites/team${rng.int(1, 80)}/`,
           folder: 'Shared Documents/General',
           fileName: `doc-${rng.hex(6)}.docx`,
           fileSize: rng.int(12_000, 3_000_000),
-          applicationId: thirdParty?.appId ?? '00000003-0000-0ff1-ce00-000000000000',
-          userAgent: thirdParty ? 'MailArchiverPro/2.4' : BROWSER_UA,
+          applicationId: '08e18876-6177-487e-b8b5-cf950c1e598c',
+          userAgent: BROWSER_UA,
           siteId: rng.guid(),
           webId: rng.guid(),
           listId: rng.guid(),
         });
       }
-      if (rng.chance(0.02)) {
+      if (rng.chance(0.01)) {
+        const forward = rng.chance(0.3);
         return ualExchangeCmdlet(rng, {
           time: t,
           tenantId: BENCH_TENANT,
@@ -1342,10 +1548,8 @@ function benchRecord(
           parameters: [
             ['AlwaysDeleteOutlookRulesBlob', 'False'],
             ['Force', 'False'],
-            ['Name', rng.chance(0.3) ? '.' : 'Newsletters'],
-            rng.chance(0.3)
-              ? ['ForwardTo', `drop${rng.int(1, 30)}@protonmail.com`]
-              : ['MoveToFolder', 'Newsletters'],
+            ['Name', forward ? '.' : 'Newsletters'],
+            forward ? ['ForwardTo', `drop${rng.int(1, 30)}@protonmail.com`] : ['MoveToFolder', 'Newsletters'],
             ['StopProcessingRules', 'True'],
           ],
           objectId: `NAMPR04A001.PROD.OUTLOOK.COM/Microsoft Exchange Hosted Organizations/${BENCH_ORG}/${user.upn.split('@')[0] ?? ''}\\rule`,
@@ -1356,47 +1560,25 @@ function benchRecord(
           sessionId: rng.guid(),
         });
       }
-      const client = thirdParty
-        ? { appId: thirdParty.appId, clientAppId: thirdParty.appId, info: 'Client=REST;Client=RESTSystem;;' }
+      const crm = w.crmUsers.has(ui) && rng.chance(0.5);
+      const client = crm
+        ? { appId: CRM_APP.appId, clientAppId: CRM_APP.appId, info: 'Client=REST;Client=RESTSystem;;' }
         : rng.pick(FIRST_PARTY_MAIL);
-      const bind = thirdParty !== undefined || rng.chance(0.4);
-      const items = bind ? rng.int(1, 4) : 0;
-      const list: Array<{ internetMessageId: string; sizeInBytes: number }> = [];
-      for (let i = 0; i < items; i++)
-        list.push({
-          internetMessageId: `<${rng.hex(16)}@${rng.pick(['fabrikam.com', 'mail.example', 'vendor.example'])}>`,
-          sizeInBytes: rng.int(4_000, 400_000),
-        });
-      return ualMailItemsAccessed(rng, {
-        time: t,
-        tenantId: BENCH_TENANT,
-        orgName: BENCH_ORG,
-        user,
-        owner: user,
-        logonType: LOGON_OWNER,
-        accessType: bind ? 'Bind' : 'Sync',
-        appId: client.appId,
-        clientAppId: client.clientAppId,
-        clientIp: thirdParty ? '20.42.128.17' : ip,
-        clientInfoString: client.info,
-        folders: bind ? [{ path: '\\Inbox', items: list }] : [{ path: '\\Inbox' }, { path: '\\Sent Items' }],
-        sessionId: rng.guid(),
-        server: `BN0PR04MB${rng.int(1000, 9999)}`,
-      });
+      return mailRead(rng, t, user, client, crm ? '52.168.10.20' : ip, crm || rng.chance(0.4));
     }
     case 'cloudtrail': {
       const identity = rng.pick(w.awsPrincipals);
-      if (rng.chance(0.002)) {
+      const c = activeCampaign(w, CT_CAMPAIGNS, t, rng);
+      if (c) {
         return cloudTrailRecord(rng, {
           time: t,
           account: BENCH_ACCOUNT,
           region: 'us-east-1',
           eventSource: 'cloudtrail.amazonaws.com',
-          eventName: rng.pick(['StopLogging', 'DeleteTrail', 'PutEventSelectors']),
+          eventName: rng.pick(['StopLogging', 'DeleteTrail', 'GetTrailStatus', 'DescribeTrails']),
           identity,
-          sourceIp: rng.pick(w.attackerIps),
-          userAgent:
-            'Boto3/1.34.50 md/Botocore#1.34.50 ua/2.0 os/linux#6.5.0-kali3-amd64 md/arch#x86_64 lang/python#3.11.8',
+          sourceIp: c.ip,
+          userAgent: ATTACKER_UA,
           requestParameters: {
             name: `arn:aws:cloudtrail:us-east-1:${BENCH_ACCOUNT}:trail/trail-${rng.int(1, 3)}`,
           },
@@ -1404,7 +1586,6 @@ function benchRecord(
         });
       }
       const call = rng.pick(CT_CALLS);
-      const denied = rng.chance(0.02);
       const rec: CloudTrailSpec = {
         time: t,
         account: BENCH_ACCOUNT,
@@ -1413,16 +1594,12 @@ function benchRecord(
         eventName: call.name,
         identity,
         sourceIp: rng.pick(w.awsIps),
-        userAgent: rng.pick([
-          'aws-sdk-js/3.734.0 ua/2.1 os/linux#5.10.233-223.887.amzn2.x86_64 lang/js md/nodejs#20.18.1 api/s3#3.734.0',
-          'aws-cli/2.24.10 md/awscrt#0.23.8 ua/2.1 os/linux#6.8.0-1021-aws md/arch#x86_64 lang/python#3.12.9',
-          'Boto3/1.36.21 md/Botocore#1.36.21 ua/2.0 os/linux#5.10.234 md/arch#x86_64 lang/python#3.12.8',
-        ]),
+        userAgent: rng.pick(SDK_UAS),
         requestParameters: call.params(rng),
         readOnly: call.readOnly,
         dataEvent: call.source === 's3.amazonaws.com' || call.name === 'Invoke',
       };
-      if (denied) {
+      if (rng.chance(0.02)) {
         rec.errorCode = 'AccessDenied';
         rec.errorMessage = `User: ${String(identity.arn)} is not authorized to perform: ${call.source.split('.')[0] ?? ''}:${call.name}`;
       }
@@ -1444,17 +1621,17 @@ function benchRecord(
     }
     case 'workspace': {
       const u = rng.pick(w.wsUsers);
-      if (rng.chance(0.1)) {
-        const risky = rng.chance(0.2);
+      const c = activeCampaign(w, WS_CAMPAIGNS, t, rng);
+      if (c || rng.chance(0.05)) {
         return workspaceAuthorize(rng, {
           time: t,
           customerId: BENCH_CUSTOMER,
           email: u.email,
           profileId: u.profileId,
-          ip,
-          clientId: `${risky ? '884512730021' : '330741256508'}-${rng.chars(32, 'abcdefghijklmnopqrstuvwxyz0123456789')}.apps.googleusercontent.com`,
-          appName: risky ? 'PDF Converter Pro' : 'Acme Calendar Sync',
-          scopes: risky
+          ip: c ? c.ip : ip,
+          clientId: `${c ? '884512730021' : '330741256508'}-${rng.chars(32, 'abcdefghijklmnopqrstuvwxyz0123456789')}.apps.googleusercontent.com`,
+          appName: c ? 'PDF Converter Pro' : 'Acme Calendar Sync',
+          scopes: c
             ? ['https://mail.google.com/', 'https://www.googleapis.com/auth/drive']
             : ['https://www.googleapis.com/auth/calendar.readonly', 'openid'],
         });
@@ -1465,7 +1642,7 @@ function benchRecord(
         customerId: BENCH_CUSTOMER,
         email: u.email,
         profileId: u.profileId,
-        ip: fail && rng.chance(0.5) ? rng.pick(w.attackerIps) : ip,
+        ip,
         ok: !fail,
         mfa: rng.chance(0.6),
       });
@@ -1475,14 +1652,24 @@ function benchRecord(
 
 /**
  * Writes a synthetic corpus of raw records as JSON lines, one file per source, under `outDir`.
- * Records within a file are in time order. Returns what it wrote.
+ * Records within a file are in time order. Deterministic for a given seed and options.
  */
 export async function generateCorpus(outDir: string, opts: CorpusOptions = {}): Promise<CorpusFile[]> {
   const total = opts.records ?? 200_000;
   const rng = new Rng(opts.seed ?? 'tripline-bench');
-  const w = benchWorld(rng, opts.users ?? 5000, opts.ips ?? 500, opts.awsPrincipals ?? 200);
-  const start = opts.start ?? Date.UTC(2026, 2, 1);
-  const span = (opts.days ?? 3) * DAY;
+  const start = opts.start ?? Date.UTC(2026, 1, 20);
+  const span = (opts.days ?? 10) * DAY;
+  const rate = {} as Record<CorpusSource, number>;
+  for (const k of Object.keys(CORPUS_MIX) as CorpusSource[]) rate[k] = (total * CORPUS_MIX[k]) / span;
+  const w = benchWorld(
+    rng,
+    opts.users ?? 5000,
+    opts.ips ?? 500,
+    opts.awsPrincipals ?? 200,
+    start,
+    span,
+    rate,
+  );
   await mkdir(outDir, { recursive: true });
   const out: CorpusFile[] = [];
   for (const source of Object.keys(CORPUS_MIX) as CorpusSource[]) {
