@@ -232,7 +232,7 @@ function rulesCommand(argv: readonly string[], ctx: Ctx): number {
     say(ctx, 'no rules are registered in this build.');
     return EXIT.OK;
   }
-  ctx.out.write(rulesTable(rules, st));
+  ctx.out.write(rulesTable(rules, st, ctx.stdoutTTY ? ctx.columns : undefined));
   ctx.out.write(`\n${plural(rules.length, 'rule')}.\n`);
   return EXIT.OK;
 }
@@ -406,6 +406,12 @@ async function replayCommand(argv: readonly string[], ctx: Ctx): Promise<number>
   }
   if (summary.duplicates) {
     say(ctx, `skipped ${plural(summary.duplicates, 'file')} with the same content as another input file`);
+  }
+  if (summary.inferredTenant) {
+    say(
+      ctx,
+      `tenant ${summary.inferredTenant.tenant} assumed for ${plural(summary.inferredTenant.events, 'Microsoft record')} that carry none (Graph exports); give --tenant to set another`,
+    );
   }
   for (const e of summary.ruleErrors) {
     say(

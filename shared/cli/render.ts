@@ -226,15 +226,15 @@ export function ruleTitle(r: RuleDefinition): string {
   return dot > 0 ? d.slice(0, dot) : d;
 }
 
-/** `tripline rules`: id, severity, kind, ATT&CK, title. */
-export function rulesTable(rules: readonly RuleDefinition[], st: Styles): string {
+/** `tripline rules`: id, severity, kind, ATT&CK, title; fitted to `width` when given (title cut). */
+export function rulesTable(rules: readonly RuleDefinition[], st: Styles, width?: number): string {
   return renderTable(
     [
       { header: 'ID' },
       { header: 'SEVERITY' },
       { header: 'KIND' },
       { header: 'ATT&CK', max: 40 },
-      { header: 'TITLE', max: 80 },
+      { header: 'TITLE', max: 80, min: 24 },
     ],
     rules.map((r) => [
       r.id,
@@ -243,6 +243,6 @@ export function rulesTable(rules: readonly RuleDefinition[], st: Styles): string
       r.attack.join(', '),
       ruleTitle(r),
     ]),
-    { headerStyle: st.bold },
+    { headerStyle: st.bold, width },
   );
 }
