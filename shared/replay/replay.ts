@@ -11,6 +11,7 @@
  * Monday's logs and then Tuesday's into one state file keeps Monday's baselines, windows and open
  * sequences, while replaying Monday's again is skipped instead of counting everything twice.
  */
+import { UNKNOWN_TENANT } from '../events/fields';
 import { performance } from 'node:perf_hooks';
 import { Detector } from '../engine/detector';
 import { compileRules } from '../engine/compile';
@@ -143,7 +144,32 @@ export interface ReplaySummary {
   /** Time of the first and last event evaluated (epoch ms), when there were any. */
   firstEvent?: number | undefined;
   lastEvent?: number | undefined;
+  /**
+   * Set when records without a tenant (Graph exports) were given the one Microsoft tenant the
+   * other records of this run name, because no `tenant` option was given.
+   */
+  inferredTenant?: { tenant: string; events: number } | undefined;
   elapsedMs: number;
+}
+
+const MICROSOFT_SOURCES = new Set(['entra.audit', 'entra.signin', 'm365.audit']);
+
+/** Gives tenant-less Microsoft events the run's single Microsoft tenant, if there is exactly one. */
+export function inferMicrosoftTenant(
+  events: TriplineEvent[],
+): { tenant: string; events: number } | undefined {
+  const tenants = new Set<string>();
+  let missing = 0;
+  for (const e of events) {
+    if (!MICROSOFT_SOURCES.has(e.source)) continue;
+    if (e.tenant === UNKNOWN_TENANT) missing++;
+    else tenants.add(e.tenant);
+  }
+  if (!missing || tenants.size !== 1) return undefined;
+  const tenant = [...tenants][0] as string;
+  for (const e of events)
+    if (e.tenant === UNKNOWN_TENANT && MICROSOFT_SOURCES.has(e.source)) e.tenant = tenant;
+  return { tenant, events: missing };
 }
 
 /** Orders findings most severe first, then by first seen, then by rule id. */
@@ -362,6 +388,11 @@ async function run(
   summary.quarantineReasons = [...reasons]
     .map(([reason, count]) => ({ reason, count }))
     .sort((a, b) => b.count - a.count);
+
+  // Graph exports carry no tenant id. Correlation keys include the tenant, so without one a
+  // consent (Graph) and the reads it led to (UAL) would never meet: when the run's Microsoft
+  // records name exactly one tenant, tenant-less Microsoft records get it.
+  if (opts.tenant === undefined) summary.inferredTenant = inferMicrosoftTenant(events);
 
   // 3. Detect, in event-time order.
   events.sort(byTime);

@@ -154,9 +154,8 @@ describe('--fail-on', () => {
   });
 
   it('exits 0 when every finding is below it', async () => {
-    // Without --tenant the Graph sign-ins and the UAL records are different tenants: no takeover chain.
-    const r = await run(['replay', FIXTURES, '--state', ':memory:', '--fail-on', 'critical']);
-    expect(r.stdout).toContain('findings     2: 1 high, 1 medium');
+    const r = await run(['replay', DAY1, DAY2, '--state', ':memory:', '--fail-on', 'high']);
+    expect(r.stdout).toContain('findings     1: 1 medium');
     expect(r.code).toBe(0);
     expect((await run(['replay', DAY1, '--state', ':memory:', '--fail-on', 'info'])).code).toBe(0);
   });
@@ -164,6 +163,34 @@ describe('--fail-on', () => {
   it('exits 1 on high with the forwarding rule alone', async () => {
     expect((await run(['replay', UAL, '--state', ':memory:', '--fail-on', 'high'])).code).toBe(1);
     expect((await run(['replay', UAL, '--state', ':memory:', '--fail-on', 'critical'])).code).toBe(0);
+  });
+});
+
+describe('tenant of Graph exports', () => {
+  it("without --tenant, gives tenant-less records the run's one Microsoft tenant and says so on stderr", async () => {
+    const r = await run(['replay', FIXTURES, '--state', ':memory:', '--fail-on', 'critical']);
+    expect(r.stdout).toContain('findings     3: 1 critical, 1 high, 1 medium');
+    expect(r.code).toBe(1);
+    expect(lines(r.stderr)[0]).toBe(
+      `tripline: tenant ${FIXTURE_TENANT} assumed for 14 Microsoft records that carry none (Graph exports); give --tenant to set another`,
+    );
+  });
+
+  it('with --tenant, uses it and assumes nothing', async () => {
+    const r = await run([
+      'replay',
+      FIXTURES,
+      '--state',
+      ':memory:',
+      '--tenant',
+      'other-tenant',
+      '--format',
+      'jsonl',
+    ]);
+    expect(r.stderr).not.toContain('assumed');
+    const findings = lines(r.stdout).map((l) => JSON.parse(l) as Finding);
+    expect(findings.map((f) => f.ruleId)).toEqual(['test-forwarding', 'test-brute-force']);
+    expect(findings[1]?.tenant).toBe('other-tenant');
   });
 });
 
