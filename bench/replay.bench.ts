@@ -18,8 +18,8 @@
  * Both are warmed up on a slice first, then each runs three times and the medians are reported. Progress goes to stderr; the last stdout line is one JSON
  * object: {"events", "parseEventsPerSec", "replayEventsPerSec", "ratio", ...}.
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Detector } from '../shared/engine/detector';
 import { normalize } from '../shared/events/normalize';
@@ -71,24 +71,39 @@ interface Manifest {
 /** The corpus for (seed, records), generated unless bench/.out already holds it. */
 async function corpus(seed: string, records: number): Promise<CorpusFile[]> {
   const manifestPath = join(OUT, 'manifest.json');
-  const version = 1;
+  const version = 2;
+  const here = (files: CorpusFile[]) => files.map((f) => ({ ...f, path: join(OUT, basename(f.path)) }));
   if (existsSync(manifestPath)) {
     const m = JSON.parse(readFileSync(manifestPath, 'utf8')) as Manifest;
+    const files = here(m.files);
     if (
       m.seed === seed &&
       m.records === records &&
       m.version === version &&
-      m.files.every((f) => existsSync(f.path))
+      files.every((f) => existsSync(f.path))
     ) {
-      log(`corpus: reusing ${OUT} (${m.files.reduce((n, f) => n + f.records, 0)} records)`);
-      return m.files;
+      log(`corpus: reusing ${OUT} (${files.reduce((n, f) => n + f.records, 0)} records)`);
+      return files;
     }
   }
   const t0 = performance.now();
   log(`corpus: generating ${records} records (seed ${seed}) under ${OUT} ...`);
-  const files = await generateCorpus(OUT, { records, seed });
-  const m: Manifest = { seed, records, version, files };
+  // Written aside and moved into place with the manifest last, so an interrupted run is never
+  // mistaken for a whole corpus.
+  rmSync(manifestPath, { force: true });
+  const tmp = join(OUT, `.tmp-${process.pid}`);
+  rmSync(tmp, { recursive: true, force: true });
+  const written = await generateCorpus(tmp, { records, seed });
+  for (const f of written) renameSync(f.path, join(OUT, basename(f.path)));
+  rmSync(tmp, { recursive: true, force: true });
+  const m: Manifest = {
+    seed,
+    records,
+    version,
+    files: written.map((f) => ({ ...f, path: basename(f.path) })),
+  };
   writeFileSync(manifestPath, JSON.stringify(m, null, 2));
+  const files = here(m.files);
   log(
     `corpus: ${files.map((f) => `${f.source} ${f.records} (${mb(f.bytes)} MB)`).join(', ')} in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
   );
