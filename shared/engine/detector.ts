@@ -474,10 +474,18 @@ export class Detector {
       const gran = Math.max(1000, Math.floor(r.historyMs / 14));
       let latest = 0;
       for (const h of hits) {
-        const res = newTermsAdd(val, h.value as string, h.e.time, r.historyMs, r.learningMs, gran);
+        const res = newTermsAdd(
+          val,
+          h.value as string,
+          h.e.time,
+          r.historyMs,
+          r.learningMs,
+          gran,
+          h.allowed === true,
+        );
         if (res.dirty) w.dirty = true;
         latest = Math.max(latest, h.e.time);
-        if (res.isNew && res.learned && !h.allowed) {
+        if (res.isNew && res.learned) {
           const ctx: FireContext = { event: h.e, params: r.params, term: h.value, values: res.known };
           out.push(this.fire(r, h.e, ctx, [this.evidence(h.e)], 1, 1, h.group, fail));
         }
@@ -486,7 +494,9 @@ export class Detector {
       if (w.dirty) {
         let maxLast = latest;
         for (const [, last] of Object.values(val.t)) if (last > maxLast) maxLast = last;
-        w.expiresAt = Math.max(w.expiresAt, maxLast + r.historyMs + this.latenessMs);
+        // Activity is recorded once per history period, so the baseline outlives it by two periods.
+        const alive = Math.max(maxLast + r.historyMs, (val.seen ?? 0) + 2 * r.historyMs);
+        w.expiresAt = Math.max(w.expiresAt, alive + this.latenessMs);
       }
     }
     return out;
@@ -639,9 +649,10 @@ export class Detector {
       case 'new_terms': {
         const known = ctx.values ?? [];
         const hist = formatDuration(r.historyMs);
+        const allowNote = r.allow.size ? ' besides allow-listed ones' : '';
         const list = known.length
-          ? `{${known.slice(0, 10).join(', ')}${known.length > 10 ? ', …' : ''}}`
-          : 'nothing (no other value in that time)';
+          ? `{${known.slice(0, 10).join(', ')}${known.length > 10 ? ', …' : ''}}${allowNote}`
+          : `no other value${allowNote}`;
         return `${d.termLabel ?? 'value'} ${ctx.term} absent from ${ctx.group ?? principal}'s ${hist} history of ${list}`;
       }
       case 'sequence': {

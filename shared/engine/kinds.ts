@@ -22,7 +22,11 @@ export interface DistinctValue {
 
 /** new_terms: when the group was first seen, and each term's first/last time. */
 export interface NewTermsValue {
+  /** First time the group was seen (the learning period runs from here). */
   since: number;
+  /** Last recorded activity of the group; refreshed once per history period, keeps the baseline alive. */
+  seen?: number | undefined;
+  /** Terms that are not allow-listed: [first, last] seen. */
   t: Record<string, [number, number]>;
 }
 
@@ -164,19 +168,27 @@ export function newTermsAdd(
   historyMs: number,
   learningMs: number,
   granularityMs: number,
+  allowed = false,
 ): NewTermResult {
   let dirty = false;
   if (!(v.since > 0) || t < v.since) {
     v.since = t;
     dirty = true;
   }
+  // Activity keeps the baseline alive; recorded once per history period so a mailbox that only
+  // uses allow-listed clients costs one write per period, not one per read.
+  if (v.seen === undefined || t - v.seen >= historyMs) {
+    v.seen = Math.max(v.seen ?? 0, t);
+    dirty = true;
+  }
+  const learned = t - v.since >= learningMs;
+  if (allowed) return { isNew: false, learned, known: [], dirty };
   const cur = v.t[term];
   const isNew = !cur || cur[1] < t - historyMs;
   const known: string[] = [];
   if (isNew) {
     for (const [k, [, last]] of Object.entries(v.t)) if (k !== term && last >= t - historyMs) known.push(k);
   }
-  const learned = t - v.since >= learningMs;
   if (!cur) {
     v.t[term] = [t, t];
     dirty = true;

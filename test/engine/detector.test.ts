@@ -198,7 +198,7 @@ describe('new_terms', () => {
     const r = await d.process([read('C', 4 * DAY)]);
     expect(r.findings).toHaveLength(1);
     expect(r.findings[0]?.why).toBe(
-      "ClientAppId C absent from alice@contoso.com's 14 days history of {A, B}",
+      "ClientAppId C absent from alice@contoso.com's 14 days history of {A, B} besides allow-listed ones",
     );
   });
 
@@ -220,7 +220,7 @@ describe('new_terms', () => {
     const r = await d.process([read(first, 6 * DAY), read('C', 6 * DAY + HOUR)]);
     expect(r.findings).toHaveLength(1);
     expect(r.findings[0]?.why).toBe(
-      `ClientAppId C absent from alice@contoso.com's 14 days history of {${first}}`,
+      "ClientAppId C absent from alice@contoso.com's 14 days history of no other value besides allow-listed ones",
     );
   });
 
@@ -229,7 +229,9 @@ describe('new_terms', () => {
     await d.process([read('A', 0), read('B', 2 * DAY), read('B', 8 * DAY), read('B', 14 * DAY)]);
     const r = await d.process([read('B', 19 * DAY), read('A', 20 * DAY)]);
     expect(r.findings).toHaveLength(1);
-    expect(r.findings[0]?.why).toBe("ClientAppId A absent from alice@contoso.com's 14 days history of {B}");
+    expect(r.findings[0]?.why).toBe(
+      "ClientAppId A absent from alice@contoso.com's 14 days history of {B} besides allow-listed ones",
+    );
   });
 });
 
