@@ -15,6 +15,7 @@
  * @module
  */
 import { z } from 'zod';
+import { parseDuration } from '../engine/duration';
 import { ENV, type EnvName } from './env';
 import { DEPLOYABLE_SOURCES, SOURCE_CREDENTIALS, isPollingSource, type DeployableSource } from './sources';
 
@@ -98,27 +99,11 @@ export class ConfigError extends Error {
   }
 }
 
-const DURATION_RE = /^(\d+)(ms|s|m|h|d|w)$/;
-const UNIT_MS: Readonly<Record<string, number>> = {
-  ms: 1,
-  s: 1000,
-  m: 60_000,
-  h: 3_600_000,
-  d: 86_400_000,
-  w: 604_800_000,
-};
-
 /**
- * Parses a whole-number duration such as `90s`, `15m`, `2h`, `14d` or `1w` into milliseconds.
- *
- * @returns the milliseconds, or `undefined` when `text` is not such a duration (or is zero).
+ * Parses a duration such as `90s`, `15m`, `2h`, `14d` or `1w` into milliseconds: the engine's
+ * parser, re-exported so config and infra accept exactly what rules accept.
  */
-export function parseDuration(text: string): number | undefined {
-  const m = DURATION_RE.exec(text.trim());
-  if (!m) return undefined;
-  const ms = Number(m[1]) * (UNIT_MS[m[2] ?? ''] ?? Number.NaN);
-  return Number.isSafeInteger(ms) && ms > 0 ? ms : undefined;
-}
+export { parseDuration };
 
 const SNS_TOPIC_ARN_RE = /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?$/;
 const SECRET_ARN_RE = /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+$/;

@@ -227,11 +227,12 @@ describe('parseDuration', () => {
     ['14d', 1_209_600_000],
     ['1w', 604_800_000],
     ['250ms', 250],
+    ['1.5h', 5_400_000],
   ])('reads %s as %i ms', (text, ms) => {
     expect(parseDuration(text)).toBe(ms);
   });
 
-  it.each(['', '15', '0m', '-5m', '1.5h', '15 minutes', 'm'])('rejects %j', (text) => {
+  it.each(['', '15', '0m', '-5m', '15 minutes', 'm', '2 fortnights'])('rejects %j', (text) => {
     expect(parseDuration(text)).toBeUndefined();
   });
 });
