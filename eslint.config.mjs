@@ -20,8 +20,15 @@ export default tseslint.config(
         'error',
         {
           patterns: [
-            { group: ['@aws-sdk/*', '@azure/*', '@microsoft/*', 'aws-cdk-lib', 'aws-cdk-lib/*'], message: 'The detection core must not import a cloud SDK; put I/O in sources, stores, sinks or responders.' },
-            { group: ['node:fs', 'fs', 'node:fs/*', 'fs/*', 'node:http', 'node:https', 'node:net'], message: 'The detection core must not do I/O.' },
+            {
+              group: ['@aws-sdk/*', '@azure/*', '@microsoft/*', 'aws-cdk-lib', 'aws-cdk-lib/*'],
+              message:
+                'The detection core must not import a cloud SDK; put I/O in sources, stores, sinks or responders.',
+            },
+            {
+              group: ['node:fs', 'fs', 'node:fs/*', 'fs/*', 'node:http', 'node:https', 'node:net'],
+              message: 'The detection core must not do I/O.',
+            },
           ],
         },
       ],

@@ -113,6 +113,4 @@ export interface Quarantined {
   excerpt?: string | undefined;
 }
 
-export type NormalizeResult =
-  | { ok: true; events: TriplineEvent[] }
-  | { ok: false; reason: string };
+export type NormalizeResult = { ok: true; events: TriplineEvent[] } | { ok: false; reason: string };
