@@ -267,7 +267,7 @@ describe('readRecords: bad files give one problem each and reading goes on', () 
     expect(items.filter((i) => i.kind === 'record' && i.origin.file === next)).toHaveLength(2);
   });
 
-  it('yields the records before a broken JSON line, then one problem naming the line', async () => {
+  it('quarantines a broken JSON line with its line number and reads the lines after it', async () => {
     const p = put(
       'cut.jsonl',
       jsonl(2) + '{"id":"s-2","createdDateTime":"2024-03-05T10:00:02Z","userPrin\n' + jsonl(2, 3),
@@ -278,9 +278,11 @@ describe('readRecords: bad files give one problem each and reading goes on', () 
       { file: 'cut.jsonl', line: 2 },
       {
         file: 'cut.jsonl',
-        line: undefined,
+        line: 3,
         problem: 'invalid JSON at line 3: Unterminated string (the line ends inside the record)',
       },
+      { file: 'cut.jsonl', line: 4 },
+      { file: 'cut.jsonl', line: 5 },
       { file: 'z.jsonl', line: 1 },
     ]);
   });
@@ -295,7 +297,9 @@ describe('readRecords: bad files give one problem each and reading goes on', () 
       'invalid JSON at line 3: Unexpected end of JSON input (the line ends inside the record)',
       "invalid JSON at line 2: Unexpected token 'z'",
     ]);
-    expect(items.filter((i) => i.kind === 'record')).toHaveLength(3);
+    // Every good line is read, before and after the bad ones.
+    expect(items.filter((i) => i.kind === 'record')).toHaveLength(5);
+    expect(items.filter((i) => i.kind === 'problem').map((i) => i.origin.line)).toEqual([3, 2]);
   });
 
   it('reports a cut gzip stream after the records it could read', async () => {

@@ -325,21 +325,30 @@ async function* readJson(
   file: string,
 ): AsyncGenerator<FileItem> {
   const splitter = new JsonSplitter();
+  // Only a file that has already given good records is treated as JSON lines worth resyncing.
+  let good = 0;
   const handle = function* (pieces: (JsonPiece | JsonSplitError)[]): Generator<FileItem, boolean> {
     for (const p of pieces) {
       if (p.kind === 'error') {
-        yield {
-          kind: 'problem',
-          origin: { file },
-          reason: `invalid JSON at line ${p.line}: ${p.message}`,
-        };
+        const reason = `invalid JSON at line ${p.line}: ${p.message}`;
+        // In JSON lines a bad line is one quarantined record; the lines after it are still read.
+        if (p.recovered && good > 0) {
+          yield { kind: 'problem', origin: { file, line: p.line }, reason };
+          continue;
+        }
+        yield { kind: 'problem', origin: { file }, reason };
         return false;
       }
       const parsed = parsePiece(p, file);
       if ('kind' in parsed) {
+        if (splitter.isJsonLines && good > 0) {
+          yield { ...parsed, origin: { file, line: p.line } };
+          continue;
+        }
         yield parsed;
         return false;
       }
+      good++;
       yield* unwrap(parsed.value, file, p.line);
     }
     return true;

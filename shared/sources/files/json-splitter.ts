@@ -21,6 +21,11 @@ export interface JsonSplitError {
   kind: 'error';
   line: number;
   message: string;
+  /**
+   * JSON lines only: the bad line was skipped and splitting goes on with the next line, so the
+   * error concerns one record, not the rest of the file.
+   */
+  recovered?: boolean;
 }
 
 const QUOTE = 34;
@@ -142,7 +147,12 @@ export class JsonSplitter {
         if (nlPos < i && nlPos !== -1) nlPos = s.indexOf('\n', i);
         const stop = q < 0 ? n : q;
         // A raw line break cannot be inside a JSON string: the record was cut at this line.
-        if (nlPos >= 0 && nlPos < stop) return this.fail(out, s, nlPos, LINE_CUT);
+        if (nlPos >= 0 && nlPos < stop) {
+          if (!this.linesRecoverable()) return this.fail(out, s, nlPos, LINE_CUT);
+          this.skipLine(out, s, nlPos);
+          i = nlPos;
+          continue;
+        }
         if (q < 0) {
           let k = n - 1;
           while (k >= i && s.charCodeAt(k) === BACKSLASH) k--;
@@ -165,9 +175,7 @@ export class JsonSplitter {
       const c = s.charCodeAt(i);
       if (c === NL) {
         if (this.scalar) this.emit(out, s, i);
-        else if (this.inValue && this.compact && this.linesMode === true && this.emitDepth === 0) {
-          return this.fail(out, s, i, LINE_CUT);
-        }
+        else if (this.inValue && this.compact && this.linesRecoverable()) this.skipLine(out, s, i);
         this.line++;
         i++;
         continue;
@@ -259,6 +267,30 @@ export class JsonSplitter {
       });
     }
     return out;
+  }
+
+  /** In JSON lines (decided by the first value), one bad line need not end the file. */
+  private linesRecoverable(): boolean {
+    return this.linesMode === true && this.emitDepth === 0;
+  }
+
+  /** Reports the value cut at the line break at `at` and forgets it, so the next line starts afresh. */
+  private skipLine(out: (JsonPiece | JsonSplitError)[], s: string, at: number): void {
+    const from = this.valueStart < 0 ? 0 : this.valueStart;
+    const text = this.parts.join('') + s.slice(from, at);
+    out.push({ ...cutError(text, this.valueLine, LINE_CUT), recovered: true });
+    this.parts = [];
+    this.inValue = false;
+    this.scalar = false;
+    this.inString = false;
+    this.carryBackslashes = 0;
+    this.depth = 0;
+    this.valueStart = -1;
+  }
+
+  /** True once the first value showed the text is JSON lines (one value per line). */
+  get isJsonLines(): boolean {
+    return this.linesMode === true;
   }
 
   private start(i: number): void {
