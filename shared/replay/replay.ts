@@ -214,7 +214,8 @@ export async function replay(paths: readonly string[], opts: ReplayOptions = {})
   // Rules and overrides are checked before the state file is touched, so a config typo fails fast.
   compileRules(rules, { overrides: opts.overrides, globals: opts.globals });
   const ownStore = typeof stateOpt === 'string';
-  const store: StateStore = ownStore ? await EmbeddedStateStore.open(stateOpt) : stateOpt;
+  const own = ownStore ? await EmbeddedStateStore.open(stateOpt) : undefined;
+  const store: StateStore = own ?? (stateOpt as StateStore);
   const summary: ReplaySummary = {
     state: typeof stateOpt === 'string' ? stateOpt : store.name,
     files: [],
@@ -245,10 +246,11 @@ export async function replay(paths: readonly string[], opts: ReplayOptions = {})
     await run(paths, opts, cwd, batchSize, sampleCap, store, detector, summary);
     ok = true;
   } finally {
-    if (ownStore) {
-      // close() flushes; after a failure, still release the lock (and keep what was learnt).
-      if (ok) await store.close();
-      else await store.close().catch(() => undefined);
+    if (own) {
+      // close() saves. After a failure, release the lock but keep the file as it was before this
+      // replay: half a replay saved without its file markers would be counted twice on a rerun.
+      if (ok) await own.close();
+      else await own.close({ discard: true }).catch(() => undefined);
     }
   }
   summary.elapsedMs = performance.now() - started;

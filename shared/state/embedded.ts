@@ -229,10 +229,13 @@ export class EmbeddedStateStore implements StateStore {
    * save fails, the error is thrown and the store stays open and locked, so nothing is lost: fix the
    * cause (disk full, permissions) and call close again. (If the process exits instead, the lock is
    * stale and the next open takes it over.)
+   *
+   * `discard: true` releases the lock without saving: the file stays as it was at the last flush.
+   * A replay that fails midway uses it, so a rerun does not count the same events twice.
    */
-  async close(): Promise<void> {
+  async close(opts: { discard?: boolean } = {}): Promise<void> {
     if (this.closed) return;
-    await this.flushInternal();
+    if (!opts.discard) await this.flushInternal();
     this.closed = true;
     this.items.clear();
     await this.lock?.release();
