@@ -26,6 +26,7 @@ import { normalize } from '../shared/events/normalize';
 import type { TriplineEvent } from '../shared/events/types';
 import { ALL_RULES } from '../shared/rules/index';
 import { EmbeddedStateStore } from '../shared/state/embedded';
+import { measureAws } from './aws';
 import { CORPUS_MIX, generateCorpus } from './generate';
 import type { CorpusFile } from './generate';
 
@@ -273,6 +274,8 @@ async function main(): Promise<void> {
     heapMB: mb(mem.heapUsed),
     rssMB: mb(mem.rss),
     node: process.version,
+    // DynamoDB write units per 1,000 events and Lambda bundle sizes (bench/aws.ts).
+    ...(await measureAws(parsed, { log })),
   };
   process.stdout.write(`${JSON.stringify(out)}\n`);
 }
