@@ -30,7 +30,7 @@ import {
   type SequenceValue,
   type ThresholdValue,
 } from './kinds';
-import type { Duration, FireContext, RuleDefinition } from './rule';
+import type { ChainLink, Duration, FireContext, RuleDefinition } from './rule';
 
 export interface DetectorOptions extends CompileOptions {
   rules: readonly RuleDefinition[];
@@ -408,7 +408,13 @@ export class Detector {
     const first = hits[0] as Hit;
     const r = first.rule;
     const retain = r.windowMs + this.latenessMs;
-    const cap = this.evidenceCap;
+    // The evidence tail is also how a redelivered event is recognised and not counted twice. When
+    // the count fits in the tail, it is kept whole, so a duplicate can never push a group over its
+    // threshold; above that (100 reads), de-duplication is best effort and a short tail shows enough.
+    const cap =
+      r.kind === 'threshold' && r.count > this.evidenceCap
+        ? Math.min(this.evidenceCap, 10)
+        : this.evidenceCap;
     if (r.kind === 'threshold') {
       const v = (w.value as ThresholdValue | undefined) ?? { b: [], ev: [] };
       // Fresh copy on each attempt: the cached value may be from a conflicted attempt.
@@ -511,16 +517,48 @@ export class Detector {
     const s = (signals[0] as { seq: CompiledRule }).seq;
     const val: SequenceValue = w.item ? (w.value as SequenceValue) : { s: [] };
     const retain = s.windowMs + this.latenessMs;
+    const lastStep = s.steps.length - 1;
+    // The last step keeps signalling while the volume goes on (a sanctioned app reads all day): it
+    // is stored at most once per window/24 (3 h for 72 h), so the item is not rewritten per batch.
+    const spacing = Math.floor(s.windowMs / 24);
     let latest = 0;
+    const fireFor = (fire: Fire, chain: ChainLink[], ev: EvidenceItem[]) => {
+      const group = s.by?.(fire.e);
+      const ctx: FireContext = { event: fire.e, params: s.params, chain, observed: chain.length, group };
+      // Name the principal after the chain's app when a step knew it ("Contoso Sync (appId)").
+      const named = s.def.principal ? undefined : chain.find((l) => l.app?.name)?.app?.name;
+      const principal = named && group ? `${named} (${group})` : undefined;
+      return this.fire(s, fire.e, ctx, ev, 1, 1, group, fail, principal);
+    };
     for (const { fire } of signals) {
       const steps: number[] = [];
       s.steps.forEach((st, i) => {
         if (st.rules.has(fire.rule.id)) steps.push(i);
       });
+      // More of the last step of a chain that is already complete (the app keeps reading): it only
+      // updates the finding, so the sequence item is not rewritten for every read.
+      if (steps.length === 1 && steps[0] === lastStep) {
+        const done = findChain(val, s.steps.length, s.windowMs);
+        const start = done ? Date.parse((done[0] as ChainLink).evidence.time) : NaN;
+        if (done && fire.e.time >= start && fire.e.time - start <= s.windowMs) {
+          out.push(fireFor(fire, done, [this.evidence(fire.e, lastStep, fire.rule.id)]));
+          continue;
+        }
+      }
       let added = false;
       for (const i of steps) {
         const app: AppContext | undefined = fire.e.app;
-        if (sequenceAdd(val, i, fire.e.time, this.evidence(fire.e, i, fire.rule.id), app, retain))
+        if (
+          sequenceAdd(
+            val,
+            i,
+            fire.e.time,
+            this.evidence(fire.e, i, fire.rule.id),
+            app,
+            retain,
+            i === lastStep ? spacing : 0,
+          )
+        )
           added = true;
       }
       if (!added) continue;
@@ -528,16 +566,11 @@ export class Detector {
       latest = Math.max(latest, fire.e.time);
       const chain = findChain(val, s.steps.length, s.windowMs);
       if (!chain) continue;
-      const group = s.by?.(fire.e);
-      const ctx: FireContext = { event: fire.e, params: s.params, chain, observed: chain.length, group };
       const inChain = chain.some((l) => l.evidence.id === fire.e.id);
       const ev = inChain
         ? chain.map((l) => l.evidence)
         : [this.evidence(fire.e, Math.max(...steps), fire.rule.id)];
-      // Name the principal after the chain's app when a step knew it ("Contoso Sync (appId)").
-      const named = s.def.principal ? undefined : chain.find((l) => l.app?.name)?.app?.name;
-      const principal = named && group ? `${named} (${group})` : undefined;
-      out.push(this.fire(s, fire.e, ctx, ev, 1, 1, group, fail, principal));
+      out.push(fireFor(fire, chain, ev));
     }
     w.value = val;
     let maxT = latest;
@@ -550,7 +583,9 @@ export class Detector {
     w: Working,
     fires: Fire[],
   ): Array<{ finding: Finding; created: boolean } | undefined> {
-    let cur: FindingValue | undefined = w.item ? (w.value as FindingValue) : undefined;
+    const rule = (fires[0] as Fire).rule;
+    const stored = w.item ? (w.value as FindingValue) : undefined;
+    let cur: FindingValue | undefined = stored ? { ...stored, f: this.hydrate(stored.f, rule) } : undefined;
     let created = false;
     let updatedExisting = false;
     // A key may close one suppression window and open the next within one batch: report both.
@@ -588,9 +623,19 @@ export class Detector {
       w.dirty = true;
     }
     if (!cur) return closed;
-    w.value = cur;
+    w.value = { ...cur, f: dehydrate(cur.f) };
     w.expiresAt = cur.end + this.latenessMs;
     return [...closed, { finding: structuredCloneFinding(cur.f), created }];
+  }
+
+  /** Puts back the rule's static text, which is not stored with each finding. */
+  private hydrate(f: Finding, r: CompiledRule): Finding {
+    return {
+      ...f,
+      runbook: [...r.def.runbook],
+      description: r.def.description,
+      falsePositives: [...r.def.falsePositives],
+    };
   }
 
   private mergeEvidence(cur: FindingValue, add: EvidenceItem[]): number {
@@ -701,6 +746,15 @@ export class Detector {
     const dropped = this.mergeEvidence(holder, f.evidence);
     return { finding, dropped };
   }
+}
+
+/**
+ * The stored form of a finding: without the rule's static text (description, runbook, false
+ * positives), which the rule already holds and would cost write units on every update.
+ */
+function dehydrate(f: Finding): Finding {
+  const { description: _d, falsePositives: _fp, ...rest } = f;
+  return { ...rest, runbook: [] };
 }
 
 function structuredCloneFinding(f: Finding): Finding {

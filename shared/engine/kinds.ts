@@ -221,8 +221,16 @@ export function sequenceAdd(
   ev: EvidenceItem,
   app: AppContext | undefined,
   retainMs: number,
+  spacingMs = 0,
 ): boolean {
-  for (const s of v.s) if (s[0] === step && s[2].id === ev.id) return false;
+  let latestOfStep = -Infinity;
+  for (const s of v.s) {
+    if (s[0] !== step) continue;
+    if (s[2].id === ev.id) return false;
+    if (s[1] > latestOfStep) latestOfStep = s[1];
+  }
+  // Moving forward within `spacingMs` of this step's latest signal adds nothing a chain needs.
+  if (t >= latestOfStep && t - latestOfStep < spacingMs) return false;
   v.s.push([step, t, ev, app ?? null]);
   let newest = t;
   for (const s of v.s) if (s[1] > newest) newest = s[1];

@@ -455,3 +455,86 @@ describe('state cost', () => {
     expect(r.stats.stateWrites).toBe(0);
   });
 });
+
+describe('state cost of long-running chains and findings', () => {
+  const consent = defineRule({
+    ...meta,
+    id: 'c',
+    title: 'c',
+    kind: 'match',
+    emit: false,
+    sources: ['entra.audit'],
+    actions: ['Consent to application'],
+  });
+  const reads = defineRule({
+    ...meta,
+    id: 'r',
+    title: 'r',
+    kind: 'threshold',
+    emit: false,
+    sources: ['m365.audit'],
+    actions: ['MailItemsAccessed'],
+    groupBy: 'app.id',
+    count: 3,
+    window: '72h',
+  });
+  const chain = defineRule({
+    ...meta,
+    id: 'ch',
+    title: 'chain',
+    kind: 'sequence',
+    sources: ['entra.audit', 'm365.audit'],
+    by: 'app.id',
+    steps: [{ rules: ['c'] }, { rules: ['r'] }],
+    window: '72h',
+  });
+  const consentEv = (at: number) =>
+    ev({
+      source: 'entra.audit',
+      action: 'Consent to application',
+      outcome: 'success',
+      at,
+      app: { id: 'a1', name: 'Evil' },
+    });
+  const readEv = (at: number) =>
+    ev({ source: 'm365.audit', action: 'MailItemsAccessed', outcome: 'success', at, app: { id: 'a1' } });
+
+  it('updates the finding of a completed chain without rewriting the sequence item for every batch', async () => {
+    const { d, store } = await detector([consent, reads, chain]);
+    await d.process([consentEv(0), readEv(MIN), readEv(2 * MIN), readEv(3 * MIN)]);
+    const before = await store.get(['s|ch|tenant-1|a1'], 10 * MIN);
+    const more = await d.process([readEv(4 * MIN), readEv(5 * MIN)]);
+    expect(more.updated[0]?.count).toBe(3);
+    const after = await store.get(['s|ch|tenant-1|a1'], 10 * MIN);
+    expect(after.get('s|ch|tenant-1|a1')?.version).toBe(before.get('s|ch|tenant-1|a1')?.version);
+  });
+
+  it("stores findings without the rule's static text, and still returns it", async () => {
+    const stop = defineRule({
+      ...meta,
+      id: 'st',
+      title: 't',
+      kind: 'match',
+      sources: ['aws.cloudtrail'],
+      actions: ['StopLogging'],
+      falsePositives: ['planned migrations'],
+    });
+    const { d, store } = await detector([stop]);
+    const first = await d.process([
+      ev({ source: 'aws.cloudtrail', action: 'StopLogging', actor: { name: 'm' } }),
+    ]);
+    const again = await d.process([
+      ev({ source: 'aws.cloudtrail', action: 'StopLogging', actor: { name: 'm' }, at: MIN }),
+    ]);
+    const stored = (await store.get(['f|st|tenant-1|m'], HOUR)).get('f|st|tenant-1|m')?.value as {
+      f: Record<string, unknown>;
+    };
+    expect(stored.f.runbook).toEqual([]);
+    expect(stored.f.description).toBeUndefined();
+    for (const f of [first.findings[0], again.updated[0]]) {
+      expect(f?.runbook).toEqual(['Look at it']);
+      expect(f?.falsePositives).toEqual(['planned migrations']);
+      expect(f?.description).toBe('test rule');
+    }
+  });
+});
