@@ -60,6 +60,8 @@ export interface KindCost {
 export interface AwsFigures {
   /** The whole corpus from an empty table (or as much of it as the deadline allowed: see `dynamoWrite.corpus`). */
   dynamoWriteUnitsPer1kEvents: number;
+  /** Items read per 1,000 events in the same run (each a strongly consistent read unit up to 4 KB). */
+  dynamoReadItemsPer1kEvents: number;
   /** The last slice, with the table holding the state the earlier events left: what a running deployment pays. */
   dynamoWriteUnitsPer1kEventsSteady: number | undefined;
   /** The first slice from an empty table: every principal's baselines are created (a one-time cost). */
@@ -112,6 +114,7 @@ export async function measureAws(
   const bundles = await measureBundles(log);
   return {
     dynamoWriteUnitsPer1kEvents: write.corpus.unitsPer1kEvents,
+    dynamoReadItemsPer1kEvents: write.corpus.readItemsPer1kEvents,
     dynamoWriteUnitsPer1kEventsSteady: write.steady?.unitsPer1kEvents,
     dynamoWriteUnitsPer1kEventsColdStart: write.coldStart?.unitsPer1kEvents,
     dynamoWrite: write,
@@ -201,6 +204,8 @@ export interface WriteRun {
   units: number;
   items: number;
   unitsPer1kEvents: number;
+  /** Items asked for by BatchGetItem (strongly consistent: 1 read unit per item up to 4 KB). */
+  readItemsPer1kEvents: number;
   byKind: Record<string, KindCost>;
   seconds: number;
 }
@@ -231,10 +236,15 @@ async function writeRun(
     const store = new DynamoStateStore({ client, tableName: table });
     if (seed.length > 0) await store.write(seed, (events[0] as TriplineEvent).time);
     const counter = countWriteUnits(client);
+    let readItems = 0;
     const kinds = new Map<string, { items: number; units: number; bytes: number; max: number }>();
     client.middlewareStack.add(
       (next) => async (args) => {
-        const input = args.input as { Item?: Record<string, AttributeValue> };
+        const input = args.input as {
+          Item?: Record<string, AttributeValue>;
+          RequestItems?: Record<string, { Keys?: unknown[] }>;
+        };
+        for (const req of Object.values(input.RequestItems ?? {})) readItems += req.Keys?.length ?? 0;
         const key = input.Item?.['pk']?.S;
         if (key !== undefined) {
           const bytes = dynamoItemSize(input.Item ?? {});
@@ -288,6 +298,7 @@ async function writeRun(
       units: counter.units,
       items: counter.items,
       unitsPer1kEvents: round1((counter.units / n) * 1000),
+      readItemsPer1kEvents: round1((readItems / n) * 1000),
       byKind,
       seconds: round1(seconds),
     };

@@ -27,6 +27,7 @@ import type { TriplineEvent } from '../shared/events/types';
 import { ALL_RULES } from '../shared/rules/index';
 import { EmbeddedStateStore } from '../shared/state/embedded';
 import { measureAws } from './aws';
+import { costPerMillionEvents } from './cost';
 import { CORPUS_MIX, generateCorpus } from './generate';
 import type { CorpusFile } from './generate';
 
@@ -274,9 +275,17 @@ async function main(): Promise<void> {
     heapMB: mb(mem.heapUsed),
     rssMB: mb(mem.rss),
     node: process.version,
-    // DynamoDB write units per 1,000 events and Lambda bundle sizes (bench/aws.ts).
-    ...(await measureAws(parsed, { log })),
   };
+  // DynamoDB write units per 1,000 events and Lambda bundle sizes (bench/aws.ts), then the cost
+  // model over what this run measured (bench/cost.ts).
+  const aws = await measureAws(parsed, { log });
+  Object.assign(out, aws, {
+    costPerMillionEventsUSD: costPerMillionEvents({
+      writeUnitsPer1kEvents: aws.dynamoWriteUnitsPer1kEvents,
+      readItemsPer1kEvents: aws.dynamoReadItemsPer1kEvents,
+      eventsPerCpuSecond: out.replayEventsPerCpuSec,
+    }),
+  });
   process.stdout.write(`${JSON.stringify(out)}\n`);
 }
 
