@@ -18,7 +18,7 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { runBatch } from '#shared/pipeline/run-batch';
 import type { RunBatchResult } from '#shared/pipeline/run-batch';
-import { bootstrapLogger, buildAwsRuntime, errorText } from '../common/runtime';
+import { bootstrapLogger, buildAwsRuntime, errorText, logBatchProblems } from '../common/runtime';
 import type { AwsRuntime, AwsRuntimeOptions } from '../common/runtime';
 import { messagesFor, parseSqsRecords } from './records';
 
@@ -162,23 +162,7 @@ async function handleBatch(rt: AwsRuntime, event: SQSEvent): Promise<SQSBatchRes
       ruleId: d.finding.ruleId,
     });
   }
-  for (const r of res.ruleErrors) {
-    logger.error('Rule threw; the event was skipped for this rule', {
-      ruleId: r.ruleId,
-      eventID: r.eventId,
-      error: r.message,
-      count: r.count,
-    });
-  }
-  for (const msg of res.outboxErrors) logger.error('Publish outbox unavailable', { error: msg });
-  for (const a of res.abandoned) {
-    logger.critical('Finding abandoned after repeated publish failures; it is only in this log', {
-      findingId: a.finding.id,
-      attempts: a.attempts,
-      lastError: a.lastError,
-      finding: a.finding,
-    });
-  }
+  logBatchProblems(logger, res);
 
   const failures = new Set<string>();
   for (const f of res.failedPublishes) {

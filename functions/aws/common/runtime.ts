@@ -13,6 +13,7 @@ import type { LambdaConfig } from '#shared/config/lambda-config';
 import { Detector } from '#shared/engine/detector';
 import type { RuleDefinition } from '#shared/engine/rule';
 import { claimTtlFor } from '#shared/pipeline/run-batch';
+import type { RunBatchResult } from '#shared/pipeline/run-batch';
 import { ALL_RULES } from '#shared/rules/index';
 import { SnsFindingSink } from '#shared/sinks/sns-sink';
 import { DynamoStateStore } from '#shared/state/dynamodb';
@@ -94,4 +95,28 @@ export function buildAwsRuntime(options: AwsRuntimeOptions = {}): AwsRuntime {
 /** Message text of anything thrown. */
 export function errorText(e: unknown): string {
   return e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+}
+
+/**
+ * Logs what a batch left for operators: rules that threw, an unreachable publish outbox, and
+ * findings abandoned after repeated publish failures (logged whole, so they are not lost).
+ */
+export function logBatchProblems(logger: Logger, res: RunBatchResult): void {
+  for (const r of res.ruleErrors) {
+    logger.error('Rule threw; the event was skipped for this rule', {
+      ruleId: r.ruleId,
+      eventID: r.eventId,
+      error: r.message,
+      count: r.count,
+    });
+  }
+  for (const msg of res.outboxErrors) logger.error('Publish outbox unavailable', { error: msg });
+  for (const a of res.abandoned) {
+    logger.critical('Finding abandoned after repeated publish failures; it is only in this log', {
+      findingId: a.finding.id,
+      attempts: a.attempts,
+      lastError: a.lastError,
+      finding: a.finding,
+    });
+  }
 }

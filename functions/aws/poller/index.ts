@@ -18,7 +18,7 @@ import { DEFAULT_POLL_TIMING, runPoller } from '#shared/sources/poller';
 import type { PollRunResult, PollSource, PollTiming } from '#shared/sources/poller';
 import { POLL_SOURCES, pollSourceFor } from '#shared/sources/registry';
 import type { PollSourceRegistry } from '#shared/sources/registry';
-import { bootstrapLogger, buildAwsRuntime, errorText } from '../common/runtime';
+import { bootstrapLogger, buildAwsRuntime, errorText, logBatchProblems } from '../common/runtime';
 import type { AwsRuntime, AwsRuntimeOptions } from '../common/runtime';
 
 /** Options of {@link createHandler}: the runtime overrides plus the source registry. */
@@ -121,22 +121,7 @@ export function createHandler(options: PollerHandlerOptions = {}): PollerHandler
           pendingInOutbox: f.pending,
         });
       }
-      for (const r of res.ruleErrors)
-        logger.error('Rule threw', {
-          ruleId: r.ruleId,
-          eventId: r.eventId,
-          error: r.message,
-          count: r.count,
-        });
-      for (const msg of res.outboxErrors) logger.error('Publish outbox unavailable', { error: msg });
-      for (const a of res.abandoned) {
-        logger.critical('Finding abandoned after repeated publish failures; it is only in this log', {
-          findingId: a.finding.id,
-          attempts: a.attempts,
-          lastError: a.lastError,
-          finding: a.finding,
-        });
-      }
+      logBatchProblems(logger, res);
       return res;
     };
 

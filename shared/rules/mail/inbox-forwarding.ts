@@ -1,6 +1,6 @@
 import { defineRule } from '../../engine/rule';
 import type { TriplineEvent } from '../../events/types';
-import { destinations, internalDomains, isExternal } from './forwarding';
+import { FORWARD_PARAMS, destinations, internalDomains, isExternal } from './forwarding';
 
 export interface ForwardingParams extends Record<string, unknown> {
   /** The organisation's mail domains; the actor's own domain and the org name are always internal. */
@@ -34,14 +34,7 @@ export default defineRule<ForwardingParams>({
   dedup: { key: (e) => `${e.actor.id ?? e.actor.name}|${destinations(e).sort().join(',')}`, window: '24h' },
   why: (c) => {
     const d = externalDestinations(c.event, c.params);
-    const keys = [
-      'ForwardTo',
-      'ForwardAsAttachmentTo',
-      'RedirectTo',
-      'ForwardingSmtpAddress',
-      'ForwardingAddress',
-      'email_forwarding_destination_address',
-    ].filter((k) => c.event.params[k]);
+    const keys = FORWARD_PARAMS.filter((k) => c.event.params[k]);
     const name = c.event.params.Name ?? c.event.params.Identity;
     return `${c.event.action}${name ? ` "${String(name)}"` : ''} sets ${keys.join(', ')} to ${d.join(', ')}, outside the tenant's domains (${internalDomains(c.event, c.params.tenantDomains).join(', ')})`;
   },
