@@ -79,8 +79,10 @@ interface Fire {
   rule: CompiledRule;
   e: TriplineEvent;
   ctx: FireContext;
-  /** Evidence to fold into the finding. */
+  /** Evidence for a finding this fire creates (for threshold and distinct: the kept tail). */
   evidence: EvidenceItem[];
+  /** The firing event's own evidence: what an update of an existing finding adds, once. */
+  own: EvidenceItem;
   /** Matches this fire adds to the finding's count when it updates one. */
   increment: number;
   /** Initial count when it creates one. */
@@ -381,11 +383,16 @@ export class Detector {
     if (r.kind !== 'match') ctx.group = group;
     try {
       const principal = principalOverride ?? this.principalOf(r, e, group);
+      // The firing event's entry (for a sequence, its highest step) is what an update counts.
+      let own: EvidenceItem | undefined;
+      for (const x of evidence)
+        if (x.id === e.id && (own === undefined || (x.step ?? 0) > (own.step ?? 0))) own = x;
       return {
         rule: r,
         e,
         ctx,
         evidence,
+        own: own ?? this.evidence(e),
         increment,
         initialCount,
         findingKey: `f|${r.id}|${this.dedupOf(r, e, group)}`,
@@ -427,8 +434,7 @@ export class Detector {
         latest = Math.max(latest, h.e.time);
         if (n >= r.count) {
           const ctx: FireContext = { event: h.e, params: r.params, observed: n };
-          const isFirst = n === r.count;
-          out.push(this.fire(r, h.e, ctx, isFirst ? [...val.ev] : [this.evidence(h.e)], 1, n, h.group, fail));
+          out.push(this.fire(r, h.e, ctx, [...val.ev], 1, n, h.group, fail));
         }
       }
       w.value = val;
@@ -437,7 +443,6 @@ export class Detector {
       const val: DistinctValue = w.item ? (w.value as DistinctValue) : { v: {}, ev: [] };
       let latest = 0;
       for (const h of hits) {
-        const before = Object.keys(val.v).length;
         const values = distinctAdd(
           val,
           h.value as string,
@@ -456,19 +461,7 @@ export class Detector {
             observed: values.length,
             values: values.sort(),
           };
-          const isNewValue = Object.keys(val.v).length > before;
-          out.push(
-            this.fire(
-              r,
-              h.e,
-              ctx,
-              values.length === r.count && isNewValue ? [...val.ev] : [this.evidence(h.e)],
-              1,
-              values.length,
-              h.group,
-              fail,
-            ),
-          );
+          out.push(this.fire(r, h.e, ctx, [...val.ev], 1, values.length, h.group, fail));
         }
       }
       w.value = val;
@@ -604,8 +597,18 @@ export class Detector {
         created = true;
       } else {
         const fd = cur.f;
+        const raised = severityRank(severity) > severityRank(fd.severity);
+        if (raised) fd.severity = severity;
+        // A match whose events the finding already holds (a redelivered batch, or a concurrent
+        // invocation whose fire lands after another one folded the same events in) adds nothing.
+        if (fd.evidence.some((ev) => evidenceKey(ev) === evidenceKey(f.own))) {
+          if (raised) {
+            w.dirty = true;
+            if (!created) updatedExisting = true;
+          }
+          continue;
+        }
         fd.count += f.increment;
-        if (severityRank(severity) > severityRank(fd.severity)) fd.severity = severity;
         const iso = new Date(t).toISOString();
         if (iso < fd.firstSeen) fd.firstSeen = iso;
         if (iso > fd.lastSeen) {
@@ -617,12 +620,12 @@ export class Detector {
             /* keep the previous title */
           }
         }
-        cur.extra += this.mergeEvidence(cur, f.evidence);
+        cur.extra += this.mergeEvidence(cur, [f.own]);
         if (!created) updatedExisting = true;
       }
       w.dirty = true;
     }
-    if (!cur) return closed;
+    if (!cur || (!created && !updatedExisting)) return closed;
     w.value = { ...cur, f: dehydrate(cur.f) };
     w.expiresAt = cur.end + this.latenessMs;
     return [...closed, { finding: structuredCloneFinding(cur.f), created }];
@@ -640,11 +643,12 @@ export class Detector {
 
   private mergeEvidence(cur: FindingValue, add: EvidenceItem[]): number {
     const fd = cur.f;
-    const seen = new Set(fd.evidence.map((x) => `${x.id}#${x.step ?? ''}`));
+    const seen = new Set(fd.evidence.map(evidenceKey));
     let dropped = 0;
     for (const ev of add) {
-      if (seen.has(`${ev.id}#${ev.step ?? ''}`)) continue;
-      seen.add(`${ev.id}#${ev.step ?? ''}`);
+      const k = evidenceKey(ev);
+      if (seen.has(k)) continue;
+      seen.add(k);
       fd.evidence.push(ev);
     }
     fd.evidence.sort((a, b) => (a.time < b.time ? -1 : a.time > b.time ? 1 : (a.step ?? 0) - (b.step ?? 0)));
@@ -755,6 +759,11 @@ export class Detector {
 function dehydrate(f: Finding): Finding {
   const { description: _d, falsePositives: _fp, ...rest } = f;
   return { ...rest, runbook: [] };
+}
+
+/** One evidence entry per event and sequence step. */
+function evidenceKey(e: EvidenceItem): string {
+  return `${e.id}#${e.step ?? ''}`;
 }
 
 function structuredCloneFinding(f: Finding): Finding {

@@ -69,8 +69,20 @@ describe('state file', () => {
     const b = JSON.parse(lines(second.stdout)[0] as string) as { id: string; count: number };
     expect(b.id).toBe(a.id);
     expect(b.count).toBe(2);
-    const table = await run(['replay', join(dir, 'later.jsonl'), '--state', state, '--reprocess']);
+    write(dir, 'later2.jsonl', jsonl([inboxRule('2026-03-03T03:00:00', 'alice@contoso.com')]));
+    const table = await run(['replay', join(dir, 'later2.jsonl'), '--state', state]);
     expect(table.stdout).toMatch(/findings {5}1: 1 high \(0 new, 1 updated from an earlier replay\)/);
+    // Reading an event the finding already holds again (--reprocess) changes nothing.
+    const again = await run([
+      'replay',
+      join(dir, 'later2.jsonl'),
+      '--state',
+      state,
+      '--reprocess',
+      '--format',
+      'jsonl',
+    ]);
+    expect(again.stdout).toBe('');
   });
 
   it('defaults to .tripline/state.json in the working folder, creating the folder', async () => {

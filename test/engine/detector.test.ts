@@ -538,3 +538,48 @@ describe('state cost of long-running chains and findings', () => {
     }
   });
 });
+
+describe('counts that stay true under retries and races', () => {
+  it('does not raise the count when a batch with an already-matched event is redelivered', async () => {
+    const stop = defineRule({
+      ...meta,
+      id: 'st2',
+      title: 't',
+      kind: 'match',
+      sources: ['aws.cloudtrail'],
+      actions: ['StopLogging'],
+    });
+    const { d } = await detector([stop]);
+    const e1 = ev({ source: 'aws.cloudtrail', action: 'StopLogging', actor: { name: 'm' } });
+    const e2 = ev({ source: 'aws.cloudtrail', action: 'StopLogging', actor: { name: 'm' }, at: MIN });
+    await d.process([e1]);
+    expect((await d.process([e2])).updated[0]?.count).toBe(2);
+    const redelivered = await d.process([e1, e2]);
+    expect(redelivered.updated).toEqual([]);
+    expect(redelivered.stats.stateWrites).toBe(0);
+  });
+
+  it("counts each event once when one invocation's finding write lands after another's", async () => {
+    const store = await EmbeddedStateStore.open(':memory:');
+    // Holds back B's finding writes until A has created the finding.
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const slow: typeof store = Object.create(store);
+    slow.write = async (writes, now) => {
+      if (writes.some((w) => w.key.startsWith('f|'))) await gate;
+      return store.write(writes, now);
+    };
+    const a = new Detector({ rules: [bruteForce], store });
+    const b = new Detector({ rules: [bruteForce], store: slow });
+    await a.process(Array.from({ length: 9 }, (_, i) => ev({ at: i * 1000 })));
+    const bRun = b.process([ev({ at: 9_000 })]); // the 10th: B fires, its finding write waits
+    await new Promise((r) => setTimeout(r, 20));
+    const aRun = await a.process([ev({ at: 10_000 }), ev({ at: 11_000 })]); // 11th and 12th: A creates the finding
+    expect(aRun.findings[0]?.count).toBe(12);
+    release();
+    const late = await bRun;
+    expect(late.findings).toEqual([]);
+    const after = await a.process([ev({ at: 12_000 })]);
+    expect(after.updated[0]?.count).toBe(13);
+  });
+});
