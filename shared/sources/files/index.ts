@@ -14,9 +14,8 @@
  * are read in bounded memory (a single JSON document is held whole; a top-level array is
  * streamed element by element).
  */
+import { expandPaths } from './walk';
 import { createReadStream, promises as fsp } from 'node:fs';
-import type { Stats } from 'node:fs';
-import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { TextDecoder } from 'node:util';
 import { createGunzip } from 'node:zlib';
@@ -74,84 +73,32 @@ interface FileEntry {
   size: number;
 }
 
-/** Files under `paths`, folders walked recursively in sorted order, dotfiles skipped. */
+/** Files under `paths` (the shared walk of walk.ts), with their sizes for progress. */
 async function collect(
   paths: string[],
   problems: Map<number, FileItem[]>,
   files: FileEntry[],
 ): Promise<void> {
-  const note = (item: FileItem): void => {
-    const at = files.length;
-    const list = problems.get(at);
+  const walked = await expandPaths(paths, process.cwd(), []);
+  for (const pr of walked.problems) {
+    const item: FileItem = { kind: 'problem', origin: { file: pr.shown }, reason: pr.reason };
+    const list = problems.get(pr.at);
     if (list) list.push(item);
-    else problems.set(at, [item]);
-  };
-  const seenDirs = new Set<string>();
-  const walk = async (dir: string): Promise<void> => {
-    let names: string[];
+    else problems.set(pr.at, [item]);
+  }
+  for (const f of walked.files) {
     try {
-      names = await fsp.readdir(dir);
+      files.push({ path: f.shown, size: (await fsp.stat(f.abs)).size });
     } catch (e) {
-      note({ kind: 'problem', origin: { file: dir }, reason: errnoReason(e) });
-      return;
+      const list = problems.get(files.length) ?? [];
+      list.push({ kind: 'problem', origin: { file: f.shown }, reason: errnoReason(e) });
+      problems.set(files.length, list);
     }
-    names.sort();
-    for (const name of names) {
-      if (name.startsWith('.') || isDocumentation(name)) continue;
-      await visit(join(dir, name));
-    }
-  };
-  const visit = async (p: string): Promise<void> => {
-    let st: Stats;
-    try {
-      st = await fsp.stat(p);
-    } catch (e) {
-      note({ kind: 'problem', origin: { file: p }, reason: errnoReason(e) });
-      return;
-    }
-    if (st.isDirectory()) {
-      // A symbolic link back up the tree would otherwise be walked forever.
-      const key = `${st.dev}:${st.ino}`;
-      if (seenDirs.has(key)) return;
-      seenDirs.add(key);
-      await walk(p);
-    } else if (st.isFile()) files.push({ path: p, size: st.size });
-    else note({ kind: 'problem', origin: { file: p }, reason: 'not a regular file' });
-  };
-  for (const p of paths) await visit(p);
+  }
 }
 
-/** Files a folder walk passes over (READMEs, licences, notes, pictures, code); named files are always read. Replay's walk uses the same rule. */
-const DOC_EXTENSIONS = new Set([
-  '.md',
-  '.markdown',
-  '.rst',
-  '.pdf',
-  '.png',
-  '.jpg',
-  '.jpeg',
-  '.gif',
-  '.svg',
-  '.html',
-  '.htm',
-  '.yml',
-  '.yaml',
-  '.toml',
-  '.ts',
-  '.js',
-  '.py',
-  '.ps1',
-  '.sh',
-]);
-
-const DOC_NAME_RE = /^(?:readme|license|licence|notice|changelog)(?:\.|$)/;
-
-export function isDocumentation(name: string): boolean {
-  const lower = name.toLowerCase();
-  if (DOC_NAME_RE.test(lower)) return true;
-  const dot = lower.lastIndexOf('.');
-  return dot > 0 && DOC_EXTENSIONS.has(lower.slice(dot));
-}
+export { isDocumentation } from './documentation';
+export { expandPaths } from './walk';
 
 /**
  * Reads records from files and folders, in order, one item at a time. Walking a folder skips
