@@ -191,10 +191,14 @@ export function normalizeM365(rec: Obj, ctx: NormalizeContext = {}): NormalizeRe
 
   const objectId = str(rec[K.ObjectId]);
   const targetName = firstStr(targetDisplayName(rec.Target), rec.SourceFileName);
+  // Mailbox access (MailItemsAccessed and kin) names whose mailbox was read: what on-call scopes.
+  const mailboxOwner = str(rec.MailboxOwnerUPN);
   const target: Target | undefined =
-    objectId !== undefined || targetName !== undefined
-      ? { id: objectId, name: targetName, type: str(rec.ItemType) }
-      : undefined;
+    mailboxOwner !== undefined
+      ? { id: mailboxOwner.toLowerCase(), name: mailboxOwner, type: 'Mailbox' }
+      : objectId !== undefined || targetName !== undefined
+        ? { id: objectId, name: targetName, type: str(rec.ItemType) }
+        : undefined;
 
   let app: AppContext | undefined = grantApp(action, params, targetName);
   if (app === undefined) {

@@ -38,6 +38,8 @@ describe('m365.audit', () => {
       app: { id: '00000003-0000-0000-c000-000000000000' },
     });
     expect(e.params).toMatchObject({ MailAccessType: 'Bind', IsThrottled: 'False' });
+    // Whose mailbox was read: what on-call scopes first.
+    expect(e.target).toEqual({ type: 'Mailbox', id: 'meganb@contoso.com', name: 'MeganB@contoso.com' });
   });
 
   it('reads FileDownloaded with the file as target and the application that acted', () => {
