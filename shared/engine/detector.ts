@@ -423,9 +423,8 @@ export class Detector {
         ? Math.min(this.evidenceCap, 10)
         : this.evidenceCap;
     if (r.kind === 'threshold') {
-      const v = (w.value as ThresholdValue | undefined) ?? { b: [], ev: [] };
-      // Fresh copy on each attempt: the cached value may be from a conflicted attempt.
-      const val: ThresholdValue = w.item ? (v as ThresholdValue) : { b: [], ev: [] };
+      // Mutated in place: after a conflict the stage re-reads the item, so a retry starts fresh.
+      const val: ThresholdValue = w.item ? (w.value as ThresholdValue) : { b: [], ev: [] };
       let latest = 0;
       for (const h of hits) {
         const n = thresholdAdd(val, h.e.time, r.windowMs, retain, this.evidence(h.e), cap);
