@@ -29,20 +29,106 @@ async function detector(rules: RuleDefinition[], store?: EmbeddedStateStore, lat
   return { d: new Detector({ rules, store: s, lateness }), store: s };
 }
 
-describe('match', () => {
-  const stop = defineRule({
-    ...meta,
-    id: 'stop',
-    title: (c) => `${c.event.actor.name} stopped logging`,
-    kind: 'match',
-    sources: ['aws.cloudtrail'],
-    actions: ['StopLogging'],
+/** CloudTrail StopLogging: the simplest match rule, and its event. */
+const stopLogging = defineRule({
+  ...meta,
+  id: 'stop',
+  title: (c) => `${c.event.actor.name} stopped logging`,
+  kind: 'match',
+  sources: ['aws.cloudtrail'],
+  actions: ['StopLogging'],
+  falsePositives: ['planned migrations'],
+});
+const stopEv = (at = 0, name = 'm') =>
+  ev({ source: 'aws.cloudtrail', action: 'StopLogging', actor: { name }, at });
+
+/** Mailbox reads through a client per user, allow-listing Exchange Online itself. */
+const mailClients = defineRule({
+  ...meta,
+  id: 'client',
+  title: 'new client',
+  kind: 'new_terms',
+  sources: ['m365.audit'],
+  actions: ['MailItemsAccessed'],
+  groupBy: 'actor.id',
+  term: 'actor.appId',
+  history: '14d',
+  learning: '1d',
+  allow: ['00000002-0000-0ff1-ce00-000000000000'],
+  termLabel: 'ClientAppId',
+});
+const mailRead = (app: string, at: number, user = 'alice@contoso.com') =>
+  ev({
+    source: 'm365.audit',
+    action: 'MailItemsAccessed',
+    outcome: 'success',
+    at,
+    actor: { id: user, appId: app },
   });
 
+/** The OAuth chain in miniature: consent, a Mail.ReadWrite grant (the same event), then 3 reads by the app. */
+const consentRule = defineRule({
+  ...meta,
+  id: 'consent',
+  title: 'c',
+  kind: 'match',
+  emit: false,
+  sources: ['entra.audit'],
+  actions: ['Consent to application'],
+});
+const grantRule = defineRule({
+  ...meta,
+  id: 'grant',
+  title: 'g',
+  kind: 'match',
+  emit: false,
+  sources: ['entra.audit'],
+  actions: ['Consent to application', 'Add delegated permission grant'],
+  when: (e) => (e.app?.scopes ?? []).includes('Mail.ReadWrite'),
+});
+const massRule = defineRule({
+  ...meta,
+  id: 'mass',
+  title: 'm',
+  kind: 'threshold',
+  emit: false,
+  sources: ['m365.audit'],
+  actions: ['MailItemsAccessed'],
+  groupBy: 'app.id',
+  count: 3,
+  window: '72h',
+});
+const chainRule = defineRule({
+  ...meta,
+  id: 'chain',
+  title: (c) => `chain for ${c.group}`,
+  kind: 'sequence',
+  sources: ['entra.audit', 'm365.audit'],
+  by: 'app.id',
+  steps: [
+    { rules: ['consent'], label: 'consent' },
+    { rules: ['grant'], label: 'grant' },
+    { rules: ['mass'], label: 'mass read' },
+  ],
+  window: '72h',
+});
+const chainRules = [consentRule, grantRule, massRule, chainRule];
+const consentEv = (at: number, app = 'app-1') =>
+  ev({
+    source: 'entra.audit',
+    action: 'Consent to application',
+    outcome: 'success',
+    at,
+    app: { id: app, name: 'Evil Sync', scopes: ['Mail.ReadWrite'] },
+  });
+const appReadEv = (at: number, app = 'app-1') =>
+  ev({ source: 'm365.audit', action: 'MailItemsAccessed', outcome: 'success', at, app: { id: app } });
+
+describe('match', () => {
   it('fires on the named action and stays quiet on others', async () => {
-    const { d } = await detector([stop]);
+    const { d } = await detector([stopLogging]);
     const r = await d.process([
-      ev({ source: 'aws.cloudtrail', action: 'StopLogging', actor: { name: 'mallory' } }),
+      stopEv(0, 'mallory'),
       ev({ source: 'aws.cloudtrail', action: 'StartLogging', actor: { name: 'mallory' } }),
     ]);
     expect(r.findings).toHaveLength(1);
@@ -51,22 +137,16 @@ describe('match', () => {
   });
 
   it('suppresses repeats within the dedup window: one finding, count and evidence grow', async () => {
-    const { d } = await detector([stop]);
-    const first = await d.process([
-      ev({ source: 'aws.cloudtrail', action: 'StopLogging', actor: { name: 'm' } }),
-    ]);
-    const again = await d.process([
-      ev({ source: 'aws.cloudtrail', action: 'StopLogging', actor: { name: 'm' }, at: HOUR }),
-    ]);
+    const { d } = await detector([stopLogging]);
+    const first = await d.process([stopEv()]);
+    const again = await d.process([stopEv(HOUR)]);
     expect(first.findings).toHaveLength(1);
     expect(again.findings).toHaveLength(0);
     expect(again.updated).toHaveLength(1);
     expect(again.updated[0]?.id).toBe(first.findings[0]?.id);
     expect(again.updated[0]?.count).toBe(2);
     expect(again.updated[0]?.evidence).toHaveLength(2);
-    const later = await d.process([
-      ev({ source: 'aws.cloudtrail', action: 'StopLogging', actor: { name: 'm' }, at: 2 * DAY }),
-    ]);
+    const later = await d.process([stopEv(2 * DAY)]);
     expect(later.findings).toHaveLength(1);
     expect(later.findings[0]?.id).not.toBe(first.findings[0]?.id);
   });
@@ -169,28 +249,8 @@ describe('distinct', () => {
 });
 
 describe('new_terms', () => {
-  const unusual = defineRule({
-    ...meta,
-    id: 'client',
-    title: 'new client',
-    kind: 'new_terms',
-    sources: ['m365.audit'],
-    actions: ['MailItemsAccessed'],
-    groupBy: 'actor.id',
-    term: 'actor.appId',
-    history: '14d',
-    learning: '1d',
-    allow: ['00000002-0000-0ff1-ce00-000000000000'],
-    termLabel: 'ClientAppId',
-  });
-  const read = (app: string, at: number) =>
-    ev({
-      source: 'm365.audit',
-      action: 'MailItemsAccessed',
-      outcome: 'success',
-      at,
-      actor: { id: 'alice@contoso.com', appId: app },
-    });
+  const unusual = mailClients;
+  const read = (app: string, at: number) => mailRead(app, at);
 
   it('fires on a client absent from the 14-day history and says which ones were known', async () => {
     const { d } = await detector([unusual]);
@@ -236,62 +296,8 @@ describe('new_terms', () => {
 });
 
 describe('sequence', () => {
-  const consent = defineRule({
-    ...meta,
-    id: 'consent',
-    title: 'c',
-    kind: 'match',
-    emit: false,
-    sources: ['entra.audit'],
-    actions: ['Consent to application'],
-  });
-  const grant = defineRule({
-    ...meta,
-    id: 'grant',
-    title: 'g',
-    kind: 'match',
-    emit: false,
-    sources: ['entra.audit'],
-    actions: ['Consent to application', 'Add delegated permission grant'],
-    when: (e) => (e.app?.scopes ?? []).includes('Mail.ReadWrite'),
-  });
-  const mass = defineRule({
-    ...meta,
-    id: 'mass',
-    title: 'm',
-    kind: 'threshold',
-    emit: false,
-    sources: ['m365.audit'],
-    actions: ['MailItemsAccessed'],
-    groupBy: 'app.id',
-    count: 3,
-    window: '72h',
-  });
-  const chain = defineRule({
-    ...meta,
-    id: 'chain',
-    title: (c) => `chain for ${c.group}`,
-    kind: 'sequence',
-    sources: ['entra.audit', 'm365.audit'],
-    by: 'app.id',
-    steps: [
-      { rules: ['consent'], label: 'consent' },
-      { rules: ['grant'], label: 'grant' },
-      { rules: ['mass'], label: 'mass read' },
-    ],
-    window: '72h',
-  });
-  const rules = [consent, grant, mass, chain];
-  const consentEv = (at: number, app = 'app-1') =>
-    ev({
-      source: 'entra.audit',
-      action: 'Consent to application',
-      outcome: 'success',
-      at,
-      app: { id: app, name: 'Evil Sync', scopes: ['Mail.ReadWrite'] },
-    });
-  const readEv = (at: number, app = 'app-1') =>
-    ev({ source: 'm365.audit', action: 'MailItemsAccessed', outcome: 'success', at, app: { id: app } });
+  const rules = chainRules;
+  const readEv = appReadEv;
 
   it('fires when consent, grant (the same event) and mass reads happen in order for one app', async () => {
     const { d } = await detector(rules);
@@ -406,47 +412,17 @@ describe('long replays', () => {
   });
 
   it('reports every finding a key opens in one batch, one per suppression window', async () => {
-    const stop = defineRule({
-      ...meta,
-      id: 'stop2',
-      title: 't',
-      kind: 'match',
-      sources: ['aws.cloudtrail'],
-      actions: ['StopLogging'],
-    });
-    const { d } = await detector([stop]);
-    const r = await d.process(
-      [0, 3 * DAY, 6 * DAY].map((at) =>
-        ev({ source: 'aws.cloudtrail', action: 'StopLogging', actor: { name: 'm' }, at }),
-      ),
-    );
+    const { d } = await detector([stopLogging]);
+    const r = await d.process([0, 3 * DAY, 6 * DAY].map((at) => stopEv(at)));
     expect(r.findings).toHaveLength(3);
   });
 });
 
 describe('state cost', () => {
-  const unusual = defineRule({
-    ...meta,
-    id: 'client2',
-    title: 'new client',
-    kind: 'new_terms',
-    sources: ['m365.audit'],
-    actions: ['MailItemsAccessed'],
-    groupBy: 'actor.id',
-    term: 'actor.appId',
-    history: '14d',
-  });
-  const read = (user: string, at: number) =>
-    ev({
-      source: 'm365.audit',
-      action: 'MailItemsAccessed',
-      outcome: 'success',
-      at,
-      actor: { id: user, appId: 'A' },
-    });
+  const read = (user: string, at: number) => mailRead('A', at, user);
 
   it('reads one item per mailbox and writes nothing for a steady stream of known clients', async () => {
-    const { d } = await detector([unusual]);
+    const { d } = await detector([mailClients]);
     await d.process([read('a@c.com', 0), read('b@c.com', 0)]);
     const r = await d.process(
       Array.from({ length: 100 }, (_, i) => read(i % 2 ? 'a@c.com' : 'b@c.com', HOUR / 2 + i * 1000)),
@@ -457,76 +433,22 @@ describe('state cost', () => {
 });
 
 describe('state cost of long-running chains and findings', () => {
-  const consent = defineRule({
-    ...meta,
-    id: 'c',
-    title: 'c',
-    kind: 'match',
-    emit: false,
-    sources: ['entra.audit'],
-    actions: ['Consent to application'],
-  });
-  const reads = defineRule({
-    ...meta,
-    id: 'r',
-    title: 'r',
-    kind: 'threshold',
-    emit: false,
-    sources: ['m365.audit'],
-    actions: ['MailItemsAccessed'],
-    groupBy: 'app.id',
-    count: 3,
-    window: '72h',
-  });
-  const chain = defineRule({
-    ...meta,
-    id: 'ch',
-    title: 'chain',
-    kind: 'sequence',
-    sources: ['entra.audit', 'm365.audit'],
-    by: 'app.id',
-    steps: [{ rules: ['c'] }, { rules: ['r'] }],
-    window: '72h',
-  });
-  const consentEv = (at: number) =>
-    ev({
-      source: 'entra.audit',
-      action: 'Consent to application',
-      outcome: 'success',
-      at,
-      app: { id: 'a1', name: 'Evil' },
-    });
-  const readEv = (at: number) =>
-    ev({ source: 'm365.audit', action: 'MailItemsAccessed', outcome: 'success', at, app: { id: 'a1' } });
-
   it('updates the finding of a completed chain without rewriting the sequence item for every batch', async () => {
-    const { d, store } = await detector([consent, reads, chain]);
-    await d.process([consentEv(0), readEv(MIN), readEv(2 * MIN), readEv(3 * MIN)]);
-    const before = await store.get(['s|ch|tenant-1|a1'], 10 * MIN);
-    const more = await d.process([readEv(4 * MIN), readEv(5 * MIN)]);
+    const { d, store } = await detector(chainRules);
+    await d.process([consentEv(0), appReadEv(MIN), appReadEv(2 * MIN), appReadEv(3 * MIN)]);
+    const key = 's|chain|tenant-1|app-1';
+    const before = await store.get([key], 10 * MIN);
+    const more = await d.process([appReadEv(4 * MIN), appReadEv(5 * MIN)]);
     expect(more.updated[0]?.count).toBe(3);
-    const after = await store.get(['s|ch|tenant-1|a1'], 10 * MIN);
-    expect(after.get('s|ch|tenant-1|a1')?.version).toBe(before.get('s|ch|tenant-1|a1')?.version);
+    const after = await store.get([key], 10 * MIN);
+    expect(after.get(key)?.version).toBe(before.get(key)?.version);
   });
 
   it("stores findings without the rule's static text, and still returns it", async () => {
-    const stop = defineRule({
-      ...meta,
-      id: 'st',
-      title: 't',
-      kind: 'match',
-      sources: ['aws.cloudtrail'],
-      actions: ['StopLogging'],
-      falsePositives: ['planned migrations'],
-    });
-    const { d, store } = await detector([stop]);
-    const first = await d.process([
-      ev({ source: 'aws.cloudtrail', action: 'StopLogging', actor: { name: 'm' } }),
-    ]);
-    const again = await d.process([
-      ev({ source: 'aws.cloudtrail', action: 'StopLogging', actor: { name: 'm' }, at: MIN }),
-    ]);
-    const stored = (await store.get(['f|st|tenant-1|m'], HOUR)).get('f|st|tenant-1|m')?.value as {
+    const { d, store } = await detector([stopLogging]);
+    const first = await d.process([stopEv()]);
+    const again = await d.process([stopEv(MIN)]);
+    const stored = (await store.get(['f|stop|tenant-1|m'], HOUR)).get('f|stop|tenant-1|m')?.value as {
       f: Record<string, unknown>;
     };
     expect(stored.f.runbook).toEqual([]);
@@ -541,17 +463,9 @@ describe('state cost of long-running chains and findings', () => {
 
 describe('counts that stay true under retries and races', () => {
   it('does not raise the count when a batch with an already-matched event is redelivered', async () => {
-    const stop = defineRule({
-      ...meta,
-      id: 'st2',
-      title: 't',
-      kind: 'match',
-      sources: ['aws.cloudtrail'],
-      actions: ['StopLogging'],
-    });
-    const { d } = await detector([stop]);
-    const e1 = ev({ source: 'aws.cloudtrail', action: 'StopLogging', actor: { name: 'm' } });
-    const e2 = ev({ source: 'aws.cloudtrail', action: 'StopLogging', actor: { name: 'm' }, at: MIN });
+    const { d } = await detector([stopLogging]);
+    const e1 = stopEv();
+    const e2 = stopEv(MIN);
     await d.process([e1]);
     expect((await d.process([e2])).updated[0]?.count).toBe(2);
     const redelivered = await d.process([e1, e2]);
