@@ -7,6 +7,8 @@ import type { SourceId, TriplineEvent } from '../events/types';
 import { parseDuration } from './duration';
 import { RuleValidationError } from './errors';
 import type { RuleIssue } from './errors';
+import { compileIpList } from './cidr';
+import type { IpMatcher } from './cidr';
 import { compileField } from './fields';
 import type { Accessor } from './fields';
 import { SEVERITIES } from './findings';
@@ -21,7 +23,14 @@ export interface RuleOverride {
   window?: string | number | undefined;
   history?: string | number | undefined;
   learning?: string | number | undefined;
+  /** new_terms: terms that never fire (they still keep the group's baseline alive). */
   allow?: string[] | undefined;
+  /** App or client ids whose events the rule ignores, before any state is touched. */
+  allowApps?: string[] | undefined;
+  /** Actor ids or names, or group values, whose events the rule ignores. */
+  allowPrincipals?: string[] | undefined;
+  /** Actor IP addresses or CIDR ranges whose events the rule ignores. */
+  allowIps?: string[] | undefined;
   dedupWindow?: string | number | undefined;
   params?: RuleParams | undefined;
 }
@@ -50,8 +59,15 @@ export interface CompiledRule {
   readonly historyMs: number;
   readonly learningMs: number;
   readonly allow: ReadonlySet<string>;
+  /** Allow lists (lower-cased), checked before any state is touched. */
+  readonly allowApps: ReadonlySet<string>;
+  readonly allowPrincipals: ReadonlySet<string>;
+  readonly allowIps: IpMatcher;
+  /** match / new_terms: what one unit of a finding's count is (default: the record). */
+  readonly unitKey: Accessor | undefined;
   /** sequence only */
   readonly by: Accessor | undefined;
+  readonly alias: { from: Accessor; to: Accessor } | undefined;
   readonly steps: ReadonlyArray<{ rules: ReadonlySet<string>; label: string }>;
   /** Sequences this rule is a step of. */
   readonly stepOf: CompiledRule[];
@@ -93,7 +109,8 @@ export function compileRules(defs: readonly RuleDefinition[], opts: CompileOptio
 
   const compiled = new Map<string, CompiledRule>();
   for (const d of defs) {
-    const o = overrides[d.id] ?? {};
+    // Own keys only: a rule id such as `constructor` must not find Object.prototype's.
+    const o = (Object.hasOwn(overrides, d.id) ? overrides[d.id] : undefined) ?? {};
     if (o.enabled === false) continue;
     const before = issues.length;
     const c = compileOne(d, o, opts.globals ?? {}, issues);
@@ -245,6 +262,22 @@ function compileOne(
       );
       return undefined;
   }
+  const lower = (list: unknown, path: string): Set<string> => {
+    if (list === undefined) return new Set();
+    if (!Array.isArray(list) || list.some((x) => typeof x !== 'string')) {
+      bad(path, 'must be a list of strings');
+      return new Set();
+    }
+    return new Set((list as string[]).map((x) => x.trim().toLowerCase()).filter((x) => x !== ''));
+  };
+  const allowApps = lower([...(d.allowApps ?? []), ...(o.allowApps ?? [])], 'allowApps');
+  const allowPrincipals = lower(
+    [...(d.allowPrincipals ?? []), ...(o.allowPrincipals ?? [])],
+    'allowPrincipals',
+  );
+  const ips = compileIpList([...(d.allowIps ?? []), ...(o.allowIps ?? [])]);
+  for (const x of ips.invalid)
+    bad('allowIps', `'${x}' is not an IP address or CIDR range like 203.0.113.0/24`);
   const params = { ...globals, ...(d.params ?? {}), ...(o.params ?? {}) };
   const t = d.title;
   return {
@@ -265,7 +298,15 @@ function compileOne(
     historyMs,
     learningMs,
     allow,
+    allowApps,
+    allowPrincipals,
+    allowIps: ips.matcher,
+    unitKey: d.unitKey ? compileField(d.unitKey) : undefined,
     by,
+    alias:
+      d.kind === 'sequence' && d.alias
+        ? { from: compileField(d.alias.from), to: compileField(d.alias.to) }
+        : undefined,
     steps,
     stepOf: [],
     title: typeof t === 'function' ? (t as (ctx: FireContext) => string) : () => t,

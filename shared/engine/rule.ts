@@ -30,8 +30,21 @@ export interface FireContext<P extends RuleParams = RuleParams> {
   values?: string[] | undefined;
   /** new_terms: the new term. */
   term?: string | undefined;
-  /** sequence: the events that satisfied each step, in order (from state: possibly earlier batches). */
+  /**
+   * sequence: the events that satisfied each step, in order (from state: possibly earlier batches);
+   * the chain of the earliest first step when this fire completes several (`chains`).
+   */
   chain?: ChainLink[] | undefined;
+  /** sequence: every chain this fire completes or continues, one per first-step event. */
+  chains?: ChainLink[][] | undefined;
+  /**
+   * Set when the finding is created or updated (title, why): its count in the rule's unit, the times
+   * of its first and latest counted event, and its evidence.
+   */
+  count?: number | undefined;
+  firstSeen?: string | undefined;
+  lastSeen?: string | undefined;
+  evidence?: EvidenceItem[] | undefined;
 }
 
 /** One step of a matched sequence, as remembered in state. */
@@ -71,6 +84,17 @@ interface RuleBase<P extends RuleParams> {
   dedup?: { key?: FieldRef | undefined; window?: Duration | undefined } | undefined;
   /** Override the generated explanation of why it fired. */
   why?: ((ctx: FireContext<P>) => string) | undefined;
+  /**
+   * match and new_terms: what one unit of the finding's count is. Events with the same value count
+   * once (the records Entra writes for one consent share a correlation id). Default: the record.
+   */
+  unitKey?: FieldRef | undefined;
+  /** App or client ids whose events this rule ignores (config `allowApps` adds to them). */
+  allowApps?: string[] | undefined;
+  /** Actors (id or name) or group values this rule ignores (config `allowPrincipals` adds to them). */
+  allowPrincipals?: string[] | undefined;
+  /** Actor addresses or CIDR ranges this rule ignores (config `allowIps` adds to them). */
+  allowIps?: string[] | undefined;
   runbook: string[];
   falsePositives: string[];
   references?: string[] | undefined;
@@ -130,6 +154,12 @@ export interface SequenceRule<P extends RuleParams = RuleParams> extends RuleBas
   steps: SequenceStep[];
   /** First to last step within this window. */
   window: Duration;
+  /**
+   * Another id some step events name instead of `by` (the service principal object id of a grant
+   * that carries no app id). An event naming both teaches that they are the same; a step event
+   * without `by` is then keyed by the `by` value learned for its `alias`.
+   */
+  alias?: { from: FieldRef; to: FieldRef } | undefined;
 }
 
 export type RuleDefinition<P extends RuleParams = RuleParams> =

@@ -17,6 +17,12 @@
  * - "Add app role assignment to service principal": targetResources[0] is the resource API; the
  *   client is `ServicePrincipal.AppId` / `ServicePrincipal.DisplayName`; the role is `AppRole.Value`.
  * - "Add service principal": the new service principal; `AppId` in additionalDetails.
+ *
+ * Admin consent made through the API (POST /oauth2PermissionGrants), and some portal flows, write
+ * only "Add delegated permission grant" (or "Add app role assignment to service principal"), naming
+ * the client by `ServicePrincipal.ObjectID` with no app id at all. `servicePrincipalId` carries that
+ * object id, so rules still see the grant, and a sequence can key it by the app id learned from a
+ * record naming both (the consent's target, "Add service principal").
  */
 import { firstGuid, stripJsonQuotes } from './fields';
 import type { AppContext, ParamValue } from './types';
@@ -31,6 +37,7 @@ export const GRANT_ACTIONS: ReadonlySet<string> = new Set([
 ]);
 
 const SCOPE_RE = /Scope:\s*([^,\]]*)/g;
+const CLIENT_RE = /ClientId:\s*([0-9a-fA-F-]{36})/;
 const CONSENT_TYPE_RE = /ConsentType:\s*([A-Za-z]+)/g;
 const WS_RE = /\s+/;
 
@@ -93,14 +100,18 @@ function isTrue(s: string | undefined): boolean {
  * @param action activity name without UAL's trailing '.'
  * @param params the event's params (modifiedProperties new values, additionalDetails)
  * @param targetName display name of the first target resource
+ * @param targetId object id of the first target resource (the client service principal of a
+ *   consent or of a new service principal)
  */
 export function grantApp(
   action: string,
   params: Record<string, ParamValue>,
   targetName: string | undefined,
+  targetId?: string | undefined,
 ): AppContext | undefined {
   if (!GRANT_ACTIONS.has(action)) return undefined;
   const app: AppContext = {};
+  const spObject = firstGuid(pstr(params, 'ServicePrincipal.ObjectID'));
   switch (action) {
     case 'Consent to application': {
       app.id =
@@ -114,6 +125,11 @@ export function grantApp(
         app.scopes = parsed.scopes;
         app.consentType = parsed.consentType;
       }
+      // The consent's target is the client's service principal; the grant text names it as ClientId.
+      app.servicePrincipalId =
+        firstGuid(targetId) ??
+        spObject ??
+        firstGuid(perms === undefined ? undefined : CLIENT_RE.exec(perms)?.[1]);
       if (app.consentType === undefined) {
         const all = pstr(params, 'ConsentContext.OnBehalfOfAll');
         const admin = pstr(params, 'ConsentContext.IsAdminConsent');
@@ -132,6 +148,7 @@ export function grantApp(
       if (scope !== undefined) splitScopes(scope, scopes);
       app.scopes = [...scopes];
       app.consentType = pstr(params, 'DelegatedPermissionGrant.ConsentType');
+      app.servicePrincipalId = spObject ?? firstGuid(pstr(params, 'DelegatedPermissionGrant.ClientId'));
       break;
     }
     case 'Add app role assignment to service principal': {
@@ -139,6 +156,7 @@ export function grantApp(
       app.name = pstr(params, 'ServicePrincipal.DisplayName');
       const role = pstr(params, 'AppRole.Value');
       app.scopes = role === undefined ? [] : [role];
+      app.servicePrincipalId = spObject;
       break;
     }
     default: {
@@ -148,7 +166,11 @@ export function grantApp(
         firstGuid(pstr(params, 'TargetId.ServicePrincipalNames')) ??
         firstGuid(pstr(params, 'AppPrincipalId'));
       app.name = targetName ?? pstr(params, 'DisplayName');
+      app.servicePrincipalId = firstGuid(targetId) ?? spObject;
     }
   }
+  if (app.id !== undefined) app.id = app.id.toLowerCase();
+  if (app.servicePrincipalId !== undefined) app.servicePrincipalId = app.servicePrincipalId.toLowerCase();
+  else delete app.servicePrincipalId;
   return app;
 }

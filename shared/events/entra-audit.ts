@@ -131,7 +131,7 @@ export function normalizeEntraAudit(rec: Obj, ctx: NormalizeContext = {}): Norma
     actor,
     target,
     targets: targets.length > 1 ? targets.slice(1) : undefined,
-    app: grantApp(action, params, target?.name),
+    app: grantApp(action, params, target?.name, target?.id),
     params,
     raw: a,
   });

@@ -180,8 +180,11 @@ export function normalizeEntraSignIn(rec: Obj, ctx: NormalizeContext = {}): Norm
     appId !== undefined || appName !== undefined ? { id: appId, name: appName } : undefined;
 
   const time = t.time;
+  // The request id: the unified audit log names the same sign-in by it (IntraSystemId).
+  const requestId = lowerStr(s.id);
   return one({
     id: firstStr(s.id) ?? syntheticId('entra.signin', time, action, actor.id),
+    sameAs: requestId === undefined ? undefined : `signin:${requestId}`,
     source: 'entra.signin',
     time,
     tenant:

@@ -12,6 +12,7 @@ import { grantApp } from './consent';
 import {
   UNKNOWN_TENANT,
   fail,
+  firstGuid,
   firstStr,
   isObj,
   lowerStr,
@@ -74,6 +75,7 @@ const FIELDS = [
   'OrganizationId',
   'ResultStatus',
   'UserType',
+  'IntraSystemId',
 ] as const;
 const PASCAL: Keys = Object.fromEntries(FIELDS.map((k) => [k, k])) as Keys;
 const LOWER: Keys = Object.fromEntries(FIELDS.map((k) => [k, k.toLowerCase()])) as Keys;
@@ -152,6 +154,24 @@ function targetDisplayName(list: unknown): string | undefined {
   return undefined;
 }
 
+/** The object id of a service principal the record targets (`ServicePrincipal_<guid>` in ObjectId or Target). */
+function servicePrincipalTarget(objectId: string | undefined, list: unknown): string | undefined {
+  const fromId = (s: string | undefined) =>
+    s !== undefined && s.startsWith('ServicePrincipal_') ? firstGuid(s.slice(17)) : undefined;
+  const direct = fromId(objectId);
+  if (direct !== undefined) return direct;
+  if (!Array.isArray(list)) return undefined;
+  for (const t of list)
+    if (isObj(t)) {
+      const g = fromId(str(t.ID));
+      if (g !== undefined) return g;
+    }
+  return undefined;
+}
+
+/** Sign-in operations of the unified audit log (AzureActiveDirectoryStsLogon records). */
+const SIGNIN_OPERATIONS = new Set(['UserLoggedIn', 'UserLoginFailed']);
+
 /**
  * Normalizes one unified audit log record. Entra operations ("Add member to role.") lose their
  * trailing '.' so rules share Graph's vocabulary; IP addresses lose port and brackets.
@@ -200,7 +220,12 @@ export function normalizeM365(rec: Obj, ctx: NormalizeContext = {}): NormalizeRe
         ? { id: objectId, name: targetName, type: str(rec.ItemType) }
         : undefined;
 
-  let app: AppContext | undefined = grantApp(action, params, targetName);
+  let app: AppContext | undefined = grantApp(
+    action,
+    params,
+    targetName,
+    servicePrincipalTarget(objectId, rec.Target),
+  );
   if (app === undefined) {
     const id = appIdField ?? applicationId;
     if (id !== undefined) app = { id };
@@ -210,8 +235,12 @@ export function normalizeM365(rec: Obj, ctx: NormalizeContext = {}): NormalizeRe
   const time = t.time;
   const actorId = userId !== undefined ? userId.toLowerCase() : lowerStr(rec[K.UserKey]);
   const errorNumber = rec[K.ErrorNumber];
+  // The same sign-in in Entra's sign-in log: IntraSystemId is the id Entra generated for the
+  // request (the Graph signIn id), so one failure seen through both sources counts once.
+  const intra = SIGNIN_OPERATIONS.has(action) ? lowerStr(rec[K.IntraSystemId]) : undefined;
   return one({
     id: str(rec[K.Id]) ?? syntheticId('m365.audit', time, action, actorId),
+    sameAs: intra === undefined ? undefined : `signin:${intra}`,
     source: 'm365.audit',
     time,
     tenant: firstStr(rec[K.OrganizationId], ctx.tenant) ?? UNKNOWN_TENANT,

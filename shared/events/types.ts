@@ -47,6 +47,11 @@ export interface AppContext {
   scopes?: string[] | undefined;
   /** 'AllPrincipals' for admin consent on behalf of everyone, 'Principal' for one user. */
   consentType?: string | undefined;
+  /**
+   * Object id of the app's service principal in the tenant, when the record names it (grant records
+   * name the client only this way when they carry no app id).
+   */
+  servicePrincipalId?: string | undefined;
 }
 
 export interface Geo {
@@ -62,6 +67,12 @@ export type ParamValue = string | number | boolean | string[] | null;
 export interface TriplineEvent {
   /** Source-unique id (CloudTrail eventID, Graph id, M365 Id, Workspace id.uniqueQualifier + index). */
   id: string;
+  /**
+   * An id the same real-world event carries in another source, so it is counted once whichever
+   * sources report it: `signin:<request id>` for a sign-in (Graph signIn `id`, unified audit log
+   * `IntraSystemId` on UserLoggedIn / UserLoginFailed).
+   */
+  sameAs?: string | undefined;
   source: SourceId;
   /** Event time, epoch milliseconds, from the record itself (never the time it was read). */
   time: number;

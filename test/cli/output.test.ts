@@ -141,7 +141,7 @@ describe('--format table (default)', () => {
     write(dir, 'spray.jsonl', jsonl(times.map((t) => signIn(t, 'carol@contoso.com'))));
     const r = await run(['replay', dir, '--state', ':memory:', '--details', 'all']);
     expect(r.stdout).toContain('MEDIUM  Password guessing against carol@contoso.com');
-    expect(r.stdout).toMatch(/ {4}\d+ more matching events? not listed/);
+    expect(r.stdout).toMatch(/ {4}\d+ more events? not listed/);
   });
 });
 

@@ -1,7 +1,7 @@
 import { Detector, RuleValidationError, defineRule } from '#shared/engine/index';
 import type { RuleDefinition } from '#shared/engine/index';
 import { EmbeddedStateStore } from '#shared/state/embedded';
-import { DAY, HOUR, MIN, ev } from '../support/events';
+import { DAY, HOUR, MIN, T0, ev } from '../support/events';
 
 const meta = {
   description: 'test rule',
@@ -338,13 +338,24 @@ describe('sequence', () => {
     expect(late.findings.map((f) => f.ruleId)).toEqual(['chain']);
   });
 
-  it('keeps one finding while the reads go on, raising its count', async () => {
+  it('keeps one finding while the reads go on: one chain, lastSeen and evidence follow the reads', async () => {
     const { d } = await detector(rules);
     await d.process([consentEv(0), readEv(HOUR), readEv(2 * HOUR), readEv(3 * HOUR)]);
     const more = await d.process([readEv(4 * HOUR), readEv(5 * HOUR)]);
     expect(more.findings).toHaveLength(0);
     expect(more.updated).toHaveLength(1);
-    expect(more.updated[0]?.count).toBe(3);
+    // The unit of a sequence is the chain (one consent): more reads do not multiply it.
+    expect(more.updated[0]?.count).toBe(1);
+    expect(more.updated[0]?.lastSeen).toBe(new Date(T0 + 5 * HOUR).toISOString());
+    // Consent, grant, the first read (where reading began), the read that crossed the threshold, then the rest.
+    expect(more.updated[0]?.evidence.map((e) => [e.step, Date.parse(e.time) - T0])).toEqual([
+      [1, 0],
+      [2, 0],
+      [3, HOUR],
+      [3, 3 * HOUR],
+      [3, 4 * HOUR],
+      [3, 5 * HOUR],
+    ]);
   });
 });
 
@@ -439,7 +450,8 @@ describe('state cost of long-running chains and findings', () => {
     const key = 's|chain|tenant-1|app-1';
     const before = await store.get([key], 10 * MIN);
     const more = await d.process([appReadEv(4 * MIN), appReadEv(5 * MIN)]);
-    expect(more.updated[0]?.count).toBe(3);
+    expect(more.updated[0]?.count).toBe(1);
+    expect(more.updated[0]?.lastSeen).toBe(new Date(T0 + 5 * MIN).toISOString());
     const after = await store.get([key], 10 * MIN);
     expect(after.get(key)?.version).toBe(before.get(key)?.version);
   });

@@ -58,9 +58,11 @@ describe('entra.audit', () => {
       name: 'Microsoft Graph',
     });
     expect(e.targets).toEqual([{ type: 'ServicePrincipal', id: '4c43a528-ba33-40b0-8821-c8643587f351' }]);
+    // No app id anywhere in the record: the client is named only by its service principal.
     expect(e.app).toEqual({
       scopes: ['openid', 'profile', 'offline_access', 'Mail.Read', 'Files.Read.All'],
       consentType: 'AllPrincipals',
+      servicePrincipalId: '4c43a528-ba33-40b0-8821-c8643587f351',
     });
     expect(e.params['ServicePrincipal.ObjectID']).toBe('4c43a528-ba33-40b0-8821-c8643587f351');
   });
@@ -77,6 +79,7 @@ describe('entra.audit', () => {
       id: 'e2b3c4d5-f6a7-4b8c-9d0e-1f2a3b4c5d6e',
       name: 'sync-helper',
       scopes: ['RoleManagement.ReadWrite.Directory'],
+      servicePrincipalId: '5b6c7d8e-9f0a-4b1c-8d2e-3f4a5b6c7d8e',
     });
   });
 
@@ -169,7 +172,13 @@ describe('entra.audit', () => {
       ],
       additionalDetails: [],
     });
-    expect(e.app).toEqual({ id: '9c1f5a3e-2d4b-4e6f-8a7c-0b1d2e3f4a5b', name: 'Mail Archiver Pro' });
+    // The new service principal's object id and its app id: what ties a later grant naming only the
+    // object id to the app.
+    expect(e.app).toEqual({
+      id: '9c1f5a3e-2d4b-4e6f-8a7c-0b1d2e3f4a5b',
+      name: 'Mail Archiver Pro',
+      servicePrincipalId: '4c43a528-ba33-40b0-8821-c8643587f351',
+    });
   });
 
   it('says what is missing', () => {

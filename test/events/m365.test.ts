@@ -73,6 +73,7 @@ describe('m365.audit', () => {
       name: 'Mail Archiver Pro',
       scopes: ['Mail.Read', 'offline_access'],
       consentType: 'Principal',
+      servicePrincipalId: '4c43a528-ba33-40b0-8821-c8643587f351',
     });
     expect(e.params.AppId).toBe('9c1f5a3e-2d4b-4e6f-8a7c-0b1d2e3f4a5b'); // from the additionalDetails JSON
   });

@@ -119,8 +119,14 @@ describe('what Tripline finds in the Contoso story', () => {
       ip: SPRAY_IP,
     });
     expect(f.evidence[2]?.stepRule).toBe('oauth-app-mass-access');
-    // 140 mailbox reads and 25 downloads: the 100th crosses the threshold, later ones raise the count.
-    expect(f.count).toBeGreaterThan(1);
+    // The evidence shows that reading began at 10:20, right after the consent, not only where the
+    // 100th read crossed the threshold; the finding follows the reads to the last one.
+    expect(f.evidence[2]).toMatchObject({ action: 'MailItemsAccessed', time: '2026-03-02T10:20:00.000Z' });
+    expect(f.why).toContain('from 2026-03-02T10:20:00.000Z to 2026-03-02T13:30:00.000Z');
+    expect(f.lastSeen).toBe('2026-03-02T13:30:00.000Z');
+    // One unit per kind: for a sequence, the chains (here one consenting user), as `why` says.
+    expect(f.count).toBe(1);
+    expect(f.why).toContain('count: 1 consenting user');
     expect(f.firstSeen.startsWith('2026-03-02T10:05')).toBe(true);
   });
 

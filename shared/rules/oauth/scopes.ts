@@ -51,11 +51,14 @@ export interface ScopeRisk {
   sensitive: string[];
 }
 
+/** The weights as a Map: a scope spelled `constructor` or `__proto__` must find nothing. */
+const WEIGHTS: ReadonlyMap<string, number> = new Map(Object.entries(SCOPE_WEIGHTS));
+
 export function scopeRisk(scopes: readonly string[] | undefined): ScopeRisk {
   const hits: Array<[string, number]> = [];
   for (const s of scopes ?? []) {
     const w =
-      SCOPE_WEIGHTS[s.toLowerCase()] ??
+      WEIGHTS.get(s.toLowerCase()) ??
       (s.toLowerCase().startsWith('https://www.googleapis.com/auth/admin.') ? 2 : 0);
     if (w > 0) hits.push([s, w]);
   }
@@ -71,6 +74,15 @@ export const ENTRA_GRANT_ACTIONS = [
   'Add app role assignment to service principal',
   'Add app role assignment grant to user',
 ];
-export const ENTRA_INSTALL_ACTIONS = ['Consent to application', 'Add service principal'];
+/**
+ * Activities that connect an app to the tenant. A permission grant is one too: admin consent made
+ * through the API writes only the grant.
+ */
+export const ENTRA_INSTALL_ACTIONS = [
+  'Consent to application',
+  'Add service principal',
+  'Add delegated permission grant',
+  'Add app role assignment to service principal',
+];
 /** Google Workspace token audit: a user (or admin) authorizes an OAuth client. */
 export const WORKSPACE_AUTHORIZE = 'authorize';
