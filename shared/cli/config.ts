@@ -59,6 +59,9 @@ const override = z.strictObject({
   learning: duration.optional(),
   dedupWindow: duration.optional(),
   allow: z.array(z.string()).optional(),
+  allowApps: z.array(z.string().min(1, { message: 'must not be empty' })).optional(),
+  allowPrincipals: z.array(z.string().min(1, { message: 'must not be empty' })).optional(),
+  allowIps: z.array(z.string().min(1, { message: 'must not be empty' })).optional(),
   params: z.record(z.string(), z.unknown()).optional(),
 });
 

@@ -413,6 +413,15 @@ async function replayCommand(argv: readonly string[], ctx: Ctx): Promise<number>
       `tenant ${summary.inferredTenant.tenant} assumed for ${plural(summary.inferredTenant.events, 'Microsoft record')} that carry none (Graph exports); give --tenant to set another`,
     );
   }
+  if (summary.late) {
+    const first = summary.lateSample[0];
+    say(
+      ctx,
+      `${plural(summary.late, 'event')} too late for stateful rules (dated more than the lateness before ` +
+        `what ${stateArg} already holds; only match rules saw them): replay days in order into one state file, ` +
+        `or give --lateness${first ? ` (first: ${first.file}:${first.line ?? '?'})` : ''}`,
+    );
+  }
   for (const e of summary.ruleErrors) {
     say(
       ctx,

@@ -73,6 +73,12 @@ export interface ProcessOptions {
   now?: number | undefined;
   /** Without `now`: events dated after this are quarantined (replay: its robust horizon). */
   notAfter?: number | undefined;
+  /**
+   * With `now`: how far the feed of this batch has read, in event time, when it lags the wall clock
+   * (a poller's window end). Lateness is measured from it, and state kept relative to it, instead of
+   * from `now`, so a poller catching up after an outage still counts what it reads. Never after `now`.
+   */
+  watermark?: number | undefined;
 }
 
 /** An event left out of (some) rules, and why. */
@@ -173,6 +179,12 @@ type Working = { item: StateItem | undefined; value: unknown; dirty: boolean; ex
 
 /** Unit digests a finding keeps (past this, the oldest are forgotten). */
 export const MAX_FINDING_UNITS = 512;
+/**
+ * How long a finding is remembered after it can no longer be updated (its last event plus the
+ * suppression window): a redelivery (SQS keeps records 14 days with the dead-letter queue) or a
+ * `replay --reprocess` within that time finds the units it counted and counts nothing again.
+ */
+export const FINDING_MEMORY_MS = 14 * 86_400_000;
 const ALIAS_TTL_MS = 400 * 86_400_000;
 const ALIAS_REFRESH_MS = 30 * 86_400_000;
 /** Date's valid range (ms): times outside it cannot be shown and are quarantined. */
@@ -299,10 +311,15 @@ export class Detector {
     if (!events.length) return result;
     events.sort((a, b) => a.time - b.time);
 
-    // Admission: lateness is measured against the trusted clock before this batch (live: now).
-    const before = live ? (opts.now as number) : this.highWater;
+    // Admission: lateness is measured against the trusted clock before this batch (live: now, or
+    // the feed's watermark when it lags).
+    const liveClock =
+      live && typeof opts.watermark === 'number' && Number.isFinite(opts.watermark)
+        ? Math.min(opts.watermark, opts.now as number)
+        : (opts.now as number);
+    const before = live ? liveClock : this.highWater;
     const newest = (events[events.length - 1] as TriplineEvent).time;
-    const after = live ? (opts.now as number) : Math.max(this.highWater, newest);
+    const after = live ? liveClock : Math.max(this.highWater, newest);
     if (!live) this.highWater = after;
     result.clock = after;
     const ioNow = Number.isFinite(before) ? before : (events[0] as TriplineEvent).time;
@@ -866,9 +883,10 @@ export class Detector {
         group,
       };
       // Name the principal after the chain's app when a step knew it ("Contoso Sync (appId)").
+      const hasName = (a: AppContext | null | undefined) => !!a?.name && a.name !== a.id;
       const named = s.def.principal
         ? undefined
-        : list.flat().find((l) => l.app?.name && l.app.name !== l.app.id)?.app?.name;
+        : (list.flat().find((l) => hasName(l.app))?.app?.name ?? val.s.find((x) => hasName(x[3]))?.[3]?.name);
       const starts = list.map((c) => unitDigest(`chain|${(c[0] as ChainLink).evidence.actor}`));
       out.push(
         this.fire(s, e, ctx, {
@@ -987,7 +1005,7 @@ export class Detector {
     if (cur.u?.length) value.u = cur.u;
     if (cur.p?.length) value.p = cur.p;
     w.value = value;
-    w.expiresAt = Date.parse(cur.f.lastSeen) + D + this.retainLatenessMs;
+    w.expiresAt = Date.parse(cur.f.lastSeen) + D + Math.max(this.retainLatenessMs, FINDING_MEMORY_MS);
     return [...closed, { finding: structuredCloneFinding(cur.f), created }];
   }
 

@@ -6,8 +6,10 @@
  * Steps:
  * 1. Drop repeats of the same event (source + id) within the batch: EventBridge and SQS deliver at
  *    least once, and a match rule would count a repeat twice.
- * 2. `detector.process` (state is committed here) and, in parallel, read the publish outbox of every
- *    tenant in the batch (see ./outbox.ts).
+ * 2. `detector.process` with `now` as the trusted clock (state is committed here: events dated after
+ *    `now` plus the allowed skew are quarantined, events older than the lateness count only for
+ *    match rules) and, in parallel, read the publish outbox of every tenant in the batch (see
+ *    ./outbox.ts).
  * 3. Choose what to publish: every NEW finding; an UPDATED finding only when its count reached a higher
  *    power of ten than the count it was created with (the escalation buckets of `escalationClaimKey`:
  *    1, 10, 100, ...; a brute-force finding created at 10 failures is announced again at 100 and 1000,
@@ -22,7 +24,7 @@
  * detection itself fails (a StateStoreError or StateConflictError from the detector), in which case
  * nothing was published and the caller should retry the whole batch.
  */
-import type { BatchResult, BatchStats } from '../engine/detector';
+import type { BatchResult, BatchStats, EventProblem, ProcessOptions } from '../engine/detector';
 import type { RuleErrorReport } from '../engine/errors';
 import type { Finding } from '../engine/findings';
 import type { TriplineEvent } from '../events/types';
@@ -34,7 +36,8 @@ import type { OutboxSnapshot, PendingFinding } from './outbox';
 
 /** What runBatch needs of a detector: `Detector` satisfies it. */
 export interface BatchDetector {
-  process(events: readonly TriplineEvent[]): Promise<BatchResult>;
+  /** `opts.now` is the trusted clock: the invocation's wall clock (see docs/architecture.md, Semantics). */
+  process(events: readonly TriplineEvent[], opts?: ProcessOptions): Promise<BatchResult>;
   /**
    * The compiled rules, used to tell the count a finding starts at (threshold and distinct rules start
    * at their `count`, others at 1) for the escalation decision. Without it every finding is assumed to
@@ -51,8 +54,13 @@ export interface RunBatchDeps {
   /** The same store the detector uses: publish claims and the outbox live beside the state. */
   store: StateStore;
   sink: FindingSink;
-  /** Wall-clock epoch ms of this invocation (claim leases and expiry decisions). */
+  /** Wall-clock epoch ms of this invocation (claim leases, expiry decisions, the detector's trusted clock). */
   now: number;
+  /**
+   * How far the feed has read, in event time, when it lags the wall clock (a poller: the end of the
+   * window it reads). The detector measures lateness from it instead of `now`; see `ProcessOptions`.
+   */
+  watermark?: number | undefined;
   /**
    * How long a publish claim (and an outbox entry) is remembered. Must exceed the longest time the same
    * finding id can be emitted again: the longest suppression window plus the lateness, and the time a
@@ -114,6 +122,13 @@ export interface RunBatchResult {
   /** Outbox reads or writes that failed (publishing went ahead without the safety net). */
   outboxErrors: string[];
   ruleErrors: RuleErrorReport[];
+  /**
+   * Events no rule evaluated because they are dated after `now` plus the detector's allowed skew
+   * (or carry no valid time): log them, a retry cannot change them.
+   */
+  quarantined: EventProblem[];
+  /** Events too late for stateful rules (more than the lateness behind `now`); match rules ran. */
+  late: EventProblem[];
   stats: RunBatchStats;
 }
 
@@ -134,7 +149,7 @@ export async function runBatch(
   events: readonly TriplineEvent[],
   deps: RunBatchDeps,
 ): Promise<RunBatchResult> {
-  const { detector, store, sink, now, claimTtlMs } = deps;
+  const { detector, store, sink, now, claimTtlMs, watermark } = deps;
 
   const seen = new Set<string>();
   const unique: TriplineEvent[] = [];
@@ -149,7 +164,7 @@ export async function runBatch(
 
   const outboxErrors: string[] = [];
   const [detected, boxes] = await Promise.all([
-    detector.process(unique),
+    detector.process(unique, watermark === undefined ? { now } : { now, watermark }),
     readOutboxes(store, tenants, now).catch((e: unknown) => {
       outboxErrors.push(`could not read the outbox: ${errorText(e)}`);
       return new Map<string, OutboxSnapshot>();
@@ -165,6 +180,8 @@ export async function runBatch(
     abandoned: [],
     outboxErrors,
     ruleErrors: detected.ruleErrors,
+    quarantined: detected.quarantined ?? [],
+    late: detected.late ?? [],
     stats: {
       ...detected.stats,
       duplicateEvents: events.length - unique.length,

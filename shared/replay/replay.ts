@@ -10,6 +10,12 @@
  * A state file remembers which file contents it has taken in (`replay|file|<sha256>`), so replaying
  * Monday's logs and then Tuesday's into one state file keeps Monday's baselines, windows and open
  * sequences, while replaying Monday's again is skipped instead of counting everything twice.
+ *
+ * Time: the trusted clock of a replay is the high-water mark of the event times it has accepted,
+ * saved in the state file (`replay|clock`), so the next replay into the same state continues it.
+ * A record dated after the run's robust high-water mark plus a day (see {@link robustHorizon}) is
+ * quarantined before detection: one stray future-dated record cannot move the clock. Replaying a
+ * folder gives the same findings as replaying its days in order into one state file.
  */
 import { UNKNOWN_TENANT } from '../events/fields';
 import { performance } from 'node:perf_hooks';
@@ -20,6 +26,7 @@ import type { RuleErrorReport } from '../engine/errors';
 import { severityRank } from '../engine/findings';
 import type { Finding, Severity } from '../engine/findings';
 import type { Duration, RuleDefinition, RuleParams } from '../engine/rule';
+import { formatDuration, parseDuration } from '../engine/duration';
 import { normalize } from '../events/normalize';
 import type { NormalizeOptions } from '../events/normalize';
 import type { SourceId, TriplineEvent } from '../events/types';
@@ -42,6 +49,11 @@ export const OTHER_REASONS = '(other reasons)';
 export const REPLAY_FILE_KEY_PREFIX = 'replay|file|';
 /** How long a replayed-file marker lives. */
 const MARKER_TTL_MS = 10 * 365 * 86_400_000;
+/** The state item holding the replay clock: the newest event time accepted by replays into this state. */
+export const REPLAY_CLOCK_KEY = 'replay|clock';
+/** How far after the run's robust high-water mark an event may be dated (default). */
+export const DEFAULT_REPLAY_SKEW = '1d';
+const DAY_MS = 86_400_000;
 const EXCERPT_CHARS = 200;
 
 /** A record (or a whole file) that could not be used, and why. */
@@ -111,6 +123,13 @@ export interface ReplayOptions {
   onFileProblem?: ((q: QuarantineEntry) => void) | undefined;
   /** Called as bytes are read and events evaluated; cheap enough to call often, throttle the display. */
   onProgress?: ((p: ReplayProgress) => void) | undefined;
+  /**
+   * How far after the run's robust high-water mark (or the machine's clock, if earlier) an event may
+   * be dated before it is quarantined as future-dated (default '1d').
+   */
+  maxSkew?: Duration | undefined;
+  /** The machine's clock (tests). */
+  now?: (() => number) | undefined;
 }
 
 /** Everything a replay did, for the closing summary. */
@@ -136,6 +155,16 @@ export interface ReplaySummary {
   fileProblems: QuarantineEntry[];
   /** Rules that threw, merged over batches: the first failing event, and how many failed. */
   ruleErrors: RuleErrorReport[];
+  /**
+   * Events too late for stateful rules: dated more than the lateness before the state's clock (a
+   * replay of an earlier day after a later one). Match rules still evaluated them. Events of files
+   * this state had already taken in (read again with `reprocess`) are not counted here.
+   */
+  late: number;
+  /** The first of those (up to `quarantineSample`), with file, line and reason. */
+  lateSample: QuarantineEntry[];
+  /** The trusted clock after this replay: the newest event time accepted into this state (epoch ms). */
+  clock?: number | undefined;
   /** Findings created or updated by this replay, latest version of each, most severe first. */
   findings: Finding[];
   /** How many of `findings` this replay created (the rest were open from an earlier replay). */
@@ -178,6 +207,38 @@ export function compareFindings(a: Finding, b: Finding): number {
   if (s) return s;
   if (a.firstSeen !== b.firstSeen) return a.firstSeen < b.firstSeen ? -1 : 1;
   return a.ruleId < b.ruleId ? -1 : a.ruleId > b.ruleId ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+}
+
+/** How far back two other events must lie for an event time to count as supported. */
+const SUPPORT_MS = 7 * DAY_MS;
+
+/**
+ * The latest event time a replay trusts: its robust high-water mark plus `skewMs`.
+ *
+ * The robust high-water mark is the newest event time that at least two other events of the run
+ * precede within 7 days, or the state's clock when that is later; never later than the machine's
+ * clock. A record dated next month among a week's logs has no such neighbours, so it cannot move the
+ * state's clock, while a quiet account's last event of the week still counts. A run in which no
+ * event has such neighbours (fewer than three events) is checked against the machine's clock only.
+ *
+ * @param times event times of the run, ascending
+ */
+export function robustHorizon(
+  times: readonly number[],
+  stateClock: number,
+  skewMs: number,
+  wallNow: number,
+): number {
+  let high = Number.NEGATIVE_INFINITY;
+  for (let i = times.length - 1; i >= 2; i--) {
+    if ((times[i] as number) - (times[i - 2] as number) <= SUPPORT_MS) {
+      high = times[i] as number;
+      break;
+    }
+  }
+  if (high === Number.NEGATIVE_INFINITY) high = Number.POSITIVE_INFINITY;
+  if (Number.isFinite(stateClock)) high = Math.max(high, stateClock);
+  return Math.min(high, wallNow) + skewMs;
 }
 
 function excerptOf(record: unknown): string | undefined {
@@ -229,6 +290,8 @@ export async function replay(paths: readonly string[], opts: ReplayOptions = {})
     quarantine: [],
     fileProblems: [],
     ruleErrors: [],
+    late: 0,
+    lateSample: [],
     findings: [],
     newFindings: 0,
     findingsBySeverity: { info: 0, low: 0, medium: 0, high: 0, critical: 0 },
@@ -236,12 +299,17 @@ export async function replay(paths: readonly string[], opts: ReplayOptions = {})
   };
   let ok = false;
   try {
+    // The clock earlier replays into this state reached (now = 0: the item is always live).
+    const saved = (await store.get([REPLAY_CLOCK_KEY], 0)).get(REPLAY_CLOCK_KEY)?.value as
+      { clock?: unknown } | undefined;
+    const clock = typeof saved?.clock === 'number' && Number.isFinite(saved.clock) ? saved.clock : undefined;
     const detector = new Detector({
       rules,
       store,
       lateness: opts.lateness,
       overrides: opts.overrides,
       globals: opts.globals,
+      clock,
     });
     await run(paths, opts, cwd, batchSize, sampleCap, store, detector, summary);
     ok = true;
@@ -296,12 +364,15 @@ async function run(
   }
   const markerKeys = [...new Set(hashed.map((h) => REPLAY_FILE_KEY_PREFIX + (h.res.sha256 as string)))];
   // now = 0: every marker is live, and the store's clock (event time) is left alone.
-  const known = opts.reprocess || !markerKeys.length ? new Map() : await store.get(markerKeys, 0);
+  const known = !markerKeys.length ? new Map() : await store.get(markerKeys, 0);
   const toRead = new Map<string, ReplayFileResult>();
+  /** Files this state had taken in already, read again because of `reprocess`. */
+  const reread = new Set<string>();
   const shaSeen = new Set<string>();
   for (const { f, res } of hashed) {
     const sha = res.sha256 as string;
-    if (known.has(REPLAY_FILE_KEY_PREFIX + sha)) {
+    if (known.has(REPLAY_FILE_KEY_PREFIX + sha) && opts.reprocess) reread.add(f.shown);
+    if (known.has(REPLAY_FILE_KEY_PREFIX + sha) && !opts.reprocess) {
       res.status = 'skipped';
       summary.skipped++;
     } else if (shaSeen.has(sha)) {
@@ -317,8 +388,9 @@ async function run(
   const shownOf = new Map<string, string>();
   for (const { f } of hashed) shownOf.set(f.abs, f.shown);
 
-  // 2. Read and normalize.
+  // 2. Read and normalize (remembering where each event came from, for the problems found later).
   const events: TriplineEvent[] = [];
+  const origins = new Map<TriplineEvent, { file: string; line: number | undefined; record: unknown }>();
   const reasons = new Map<string, number>();
   const nopts: NormalizeOptions = {};
   if (opts.source !== undefined) nopts.source = opts.source;
@@ -378,7 +450,10 @@ async function run(
       if (file) file.records++;
       const res = normalize(item.record, nopts);
       if (res.ok) {
-        for (const e of res.events) events.push(e);
+        for (const e of res.events) {
+          events.push(e);
+          origins.set(e, { file: shown, line: item.origin.line, record: item.record });
+        }
         if (file) file.events += res.events.length;
       } else {
         quarantine(shown, item.origin.line, res.reason, item.record);
@@ -396,15 +471,54 @@ async function run(
   // records name exactly one tenant, tenant-less Microsoft records get it.
   if (opts.tenant === undefined) summary.inferredTenant = inferMicrosoftTenant(events);
 
-  // 3. Detect, in event-time order.
-  events.sort(byTime);
+  // 3. The clock guard: events dated after what this run can trust are quarantined, so they never
+  // move the state's clock (docs/architecture.md, "The trusted clock").
+  const invalid = (e: TriplineEvent) => typeof e.time !== 'number' || !Number.isFinite(e.time);
+  const valid = events.filter((e) => !invalid(e));
+  valid.sort(byTime);
+  const skewMs = parseDuration(opts.maxSkew ?? DEFAULT_REPLAY_SKEW) ?? DAY_MS;
+  const wallNow = (opts.now ?? Date.now)();
+  const horizon = robustHorizon(
+    valid.map((e) => e.time),
+    detector.clock,
+    skewMs,
+    wallNow,
+  );
+  const byMachine = horizon === wallNow + skewMs;
+  const originOf = (e: TriplineEvent) => origins.get(e);
+  const accepted: TriplineEvent[] = [];
+  for (const e of valid) {
+    if (e.time <= horizon) {
+      accepted.push(e);
+      continue;
+    }
+    const o = originOf(e);
+    quarantine(
+      o?.file ?? '?',
+      o?.line,
+      `dated ${new Date(e.time).toISOString()}, more than ${formatDuration(skewMs)} after ` +
+        (byMachine ? "the machine's clock" : 'the rest of this replay') +
+        ` (trusted up to ${new Date(horizon).toISOString()}): a future-dated record would move the state's clock`,
+      o?.record,
+    );
+  }
+  for (const e of events) {
+    if (!invalid(e)) continue;
+    const o = originOf(e);
+    quarantine(o?.file ?? '?', o?.line, `event time ${String(e.time)} is not a valid date`, o?.record);
+  }
+  summary.quarantineReasons = [...reasons]
+    .map(([reason, count]) => ({ reason, count }))
+    .sort((a, b) => b.count - a.count);
+
+  // 4. Detect, in event-time order.
   const findings = new Map<string, Finding>();
   const created = new Set<string>();
   const ruleErrors = new Map<string, RuleErrorReport>();
-  const total = events.length;
+  const total = accepted.length;
   for (let i = 0; i < total; i += batchSize) {
-    const batch = events.slice(i, i + batchSize);
-    const r = await detector.process(batch);
+    const batch = accepted.slice(i, i + batchSize);
+    const r = await detector.process(batch, { notAfter: horizon });
     for (const f of r.findings) {
       findings.set(f.id, f);
       created.add(f.id);
@@ -415,15 +529,34 @@ async function run(
       if (prev) prev.count += e.count;
       else ruleErrors.set(e.ruleId, { ...e });
     }
+    const byId = new Map(batch.map((e) => [e.id, e]));
+    for (const p of r.late) {
+      const ev = byId.get(p.eventId);
+      const o = ev ? originOf(ev) : undefined;
+      if (o && reread.has(o.file)) continue; // counted when this file was first replayed
+      summary.late++;
+      if (summary.lateSample.length < sampleCap)
+        summary.lateSample.push({ file: o?.file ?? '?', line: o?.line, reason: p.reason });
+    }
+    for (const p of r.quarantined) {
+      const ev = byId.get(p.eventId);
+      const o = ev ? originOf(ev) : undefined;
+      quarantine(o?.file ?? '?', o?.line, p.reason, o?.record);
+    }
     opts.onProgress?.({ phase: 'detect', done: Math.min(i + batchSize, total), total });
   }
   if (total) {
-    summary.firstEvent = (events[0] as TriplineEvent).time;
-    summary.lastEvent = (events[total - 1] as TriplineEvent).time;
+    summary.firstEvent = (accepted[0] as TriplineEvent).time;
+    summary.lastEvent = (accepted[total - 1] as TriplineEvent).time;
   }
+  summary.quarantineReasons = [...reasons]
+    .map(([reason, count]) => ({ reason, count }))
+    .sort((a, b) => b.count - a.count);
 
-  // 4. Remember the files taken in, so the next replay into this state skips them.
+  // 5. Remember the files taken in, so the next replay into this state skips them, and the clock.
   const lastEvent = summary.lastEvent ?? 0;
+  const clock = detector.clock;
+  if (Number.isFinite(clock)) summary.clock = clock;
   const markers: StateWrite[] = [];
   const replayedAt = new Date().toISOString();
   for (const res of toRead.values()) {
@@ -437,7 +570,15 @@ async function run(
       value: { file: res.file, bytes: res.bytes, records: res.records, events: res.events, replayedAt },
     });
   }
-  if (markers.length) await store.write(markers, lastEvent);
+  if (Number.isFinite(clock)) {
+    markers.push({
+      key: REPLAY_CLOCK_KEY,
+      expectedVersion: null,
+      expiresAt: Math.max(Date.now(), clock) + MARKER_TTL_MS,
+      value: { clock, at: new Date(clock).toISOString() },
+    });
+  }
+  if (markers.length) await store.write(markers, Number.isFinite(clock) ? clock : lastEvent);
   await store.flush();
 
   summary.findings = [...findings.values()].sort(compareFindings);

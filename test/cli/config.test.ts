@@ -19,6 +19,21 @@ describe('--config', () => {
     ]);
   });
 
+  it('applies allow lists: an allow-listed account is not counted, an allow-listed range is checked', async () => {
+    const quiet = configFile({
+      overrides: { 'test-brute-force': { count: 5, allowPrincipals: ['ALICE@contoso.com'] } },
+    });
+    const r = await run(['replay', DAY1, '--state', ':memory:', '--config', quiet, '--format', 'jsonl']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe('');
+    const bad = configFile({ overrides: { 'test-brute-force': { allowIps: ['10.0.0.0/33'] } } });
+    const b = await run(['replay', DAY1, '--state', ':memory:', '--config', bad]);
+    expect(b.code).toBe(2);
+    expect(b.stderr).toContain(
+      "overrides.test-brute-force.allowIps: '10.0.0.0/33' is not an IP address or CIDR range like 203.0.113.0/24",
+    );
+  });
+
   it('passes globals to every rule: a tenant domain is not "outside"', async () => {
     const cfg = configFile({ globals: { tenantDomains: ['mailbox-archive.example'] } });
     const r = await run(['replay', UAL, '--state', ':memory:', '--config', cfg, '--format', 'jsonl']);

@@ -27,6 +27,8 @@ const ENV = {
   TENANT_ID: '2f4a9c1e-7b3d-4e5f-a6b7-c8d9e0f1a2b3',
   POWERTOOLS_METRICS_NAMESPACE: 'TriplinePollerTest',
   AWS_REGION: 'eu-west-1',
+  // A poller reads windows of up to an hour behind the clock: its lateness must cover them.
+  LATENESS: '2h',
 };
 
 const ddb = mockClient(DynamoDBClient);

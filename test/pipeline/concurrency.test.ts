@@ -58,7 +58,7 @@ describe('parallel invocations on one principal (P2)', () => {
       detector: new Detector({ rules: ALL_RULES, store, lateness: '15m' }),
       store,
       sink,
-      now: T0 + 30 * 60_000,
+      now: T0 + 5 * 60_000,
       claimTtlMs: 15 * DAY,
     });
     // Interleaved, so every batch holds early and late failures.

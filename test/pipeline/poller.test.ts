@@ -71,7 +71,8 @@ function graphSource(gate?: Promise<void>): PollSource {
 }
 
 function options(extra: Partial<RunPollerOptions> = {}): RunPollerOptions {
-  const detector = new Detector({ rules: ALL_RULES, store, lateness: '15m' });
+  // A poller reads a window of up to an hour behind the clock: its lateness must cover it.
+  const detector = new Detector({ rules: ALL_RULES, store, lateness: '2h' });
   return {
     source: graphSource(),
     tenant: TENANT,

@@ -16,7 +16,8 @@ import { EmbeddedStateStore } from '#shared/state/embedded';
 import { DAY, HOUR, MIN, T0, ev } from '../support/events';
 import { FlakyStore, MemorySink } from './helpers';
 
-const NOW = T0 + HOUR;
+// The trusted clock of these batches: ten minutes after the first event (lateness 15 min).
+const NOW = T0 + 10 * MIN;
 
 let store: FlakyStore;
 let sink: MemorySink;

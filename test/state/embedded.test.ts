@@ -326,8 +326,9 @@ describe('EmbeddedStateStore lock', () => {
   });
 });
 
-describe('EmbeddedStateStore speed', () => {
-  it('serves an engine-sized batch (500 keys of ~1 KB) in well under a millisecond per key', async () => {
+describe('EmbeddedStateStore under engine-sized batches', () => {
+  // Speed is measured by `npm run bench`; a wall-clock bound here only fails on a busy machine.
+  it('serves 20 rounds of 500 keys of ~1 KB read then rewritten, each write one version up, none conflicting', async () => {
     const store = await EmbeddedStateStore.open(':memory:');
     const now = Date.now();
     const keys = Array.from({ length: 500 }, (_, i) => `base|tenant|user-${i}`);
@@ -338,7 +339,6 @@ describe('EmbeddedStateStore speed', () => {
       keys.map((key) => ({ key, expectedVersion: 0, expiresAt: now + HOUR, value })),
       now,
     );
-    const t0 = performance.now();
     for (let round = 0; round < 20; round++) {
       const got = await store.get(keys, now);
       const res = await store.write(
@@ -350,8 +350,8 @@ describe('EmbeddedStateStore speed', () => {
       );
       expect(res.conflicts).toEqual([]);
     }
-    const perBatch = (performance.now() - t0) / 20;
-    expect(perBatch).toBeLessThan(100); // typically ~5 ms for 500 gets + 500 writes
+    const final = await store.get(keys, now);
+    expect(new Set([...final.values()].map((it) => it.version))).toEqual(new Set([21]));
     await store.close();
   });
 });

@@ -98,10 +98,29 @@ export function errorText(e: unknown): string {
 }
 
 /**
- * Logs what a batch left for operators: rules that threw, an unreachable publish outbox, and
- * findings abandoned after repeated publish failures (logged whole, so they are not lost).
+ * Logs what a batch left for operators: events quarantined by the clock guard (future-dated),
+ * events too late for stateful rules, rules that threw, an unreachable publish outbox, and findings
+ * abandoned after repeated publish failures (logged whole, so they are not lost).
  */
 export function logBatchProblems(logger: Logger, res: RunBatchResult): void {
+  for (const q of res.quarantined ?? []) {
+    logger.warn('Event quarantined: dated in the future or without a valid time; no rule saw it', {
+      eventID: q.eventId,
+      source: q.source,
+      reason: q.reason,
+    });
+  }
+  const late = res.late ?? [];
+  if (late.length) {
+    logger.warn(
+      'Events too late for stateful rules (match rules still ran); raise LATENESS if the feed lags',
+      {
+        count: late.length,
+        eventIDs: late.slice(0, 20).map((l) => l.eventId),
+        first: late[0]?.reason,
+      },
+    );
+  }
   for (const r of res.ruleErrors) {
     logger.error('Rule threw; the event was skipped for this rule', {
       ruleId: r.ruleId,

@@ -3,7 +3,7 @@ import { FAILURE_ACTIONS, FAILURE_SOURCES, accountOf, isCredentialFailure } from
 
 export default defineRule({
   id: 'brute-force',
-  title: (c) => `${c.observed} failed sign-ins for ${c.group}`,
+  title: (c) => `${c.count ?? c.observed} failed sign-ins for ${c.group}`,
   description:
     'Many failed sign-ins against one account in a short time: password guessing or credential stuffing against that user.',
   kind: 'threshold',

@@ -3,7 +3,7 @@ import { FAILURE_ACTIONS, FAILURE_SOURCES, accountOf, isCredentialFailure } from
 
 export default defineRule({
   id: 'password-spray',
-  title: (c) => `Password spray from ${c.group} against ${c.observed} accounts`,
+  title: (c) => `Password spray from ${c.group} against ${c.count ?? c.observed} accounts`,
   description:
     'One source address failed to sign in to many different accounts in a short time: a few passwords tried across many users (Entra sign-ins, UAL UserLoginFailed, Workspace login_failure, AWS console).',
   kind: 'distinct',
