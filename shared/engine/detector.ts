@@ -185,7 +185,8 @@ export const MAX_FINDING_UNITS = 512;
  * `replay --reprocess` within that time finds the units it counted and counts nothing again.
  */
 export const FINDING_MEMORY_MS = 14 * 86_400_000;
-const ALIAS_TTL_MS = 400 * 86_400_000;
+/** How long a learned alias (service principal object id -> app id) is kept: the default state retention. */
+const ALIAS_TTL_MS = 90 * 86_400_000;
 const ALIAS_REFRESH_MS = 30 * 86_400_000;
 /** Date's valid range (ms): times outside it cannot be shown and are quarantined. */
 const MAX_TIME = 8.64e15;
@@ -413,10 +414,12 @@ export class Detector {
     );
     for (const h of hits) if (h.rule.kind === 'match') stage1.push(this.matchFire(h, fail));
     const stage1Fires = stage1.filter((f): f is Fire => f !== undefined).sort((a, b) => a.e.time - b.e.time);
+    // Events a step rule matched: the only ones that can teach a sequence's aliases.
+    const stepEvents = [...new Set(hits.filter((h) => h.rule.stepOf.length && !h.late).map((h) => h.e))];
     for (const f of stage1Fires) stats.fires[f.rule.id] = (stats.fires[f.rule.id] ?? 0) + 1;
 
     // Stage 2: sequences fed by the step rules that fired (in time, never late ones).
-    const seqFires = await this.sequences(stage1Fires, events, cache, load, ioNow, clock, stats, fail);
+    const seqFires = await this.sequences(stage1Fires, stepEvents, cache, load, ioNow, clock, stats, fail);
     for (const f of seqFires) stats.fires[f.rule.id] = (stats.fires[f.rule.id] ?? 0) + 1;
 
     // Stage 3: findings, one open finding per dedup key.
@@ -535,6 +538,12 @@ export class Detector {
     return ev;
   }
 
+  /** The event's evidence, built on first use. */
+  private lazyEvidence(e: TriplineEvent): () => EvidenceItem {
+    let ev: EvidenceItem | undefined;
+    return () => (ev ??= this.evidence(e));
+  }
+
   private unitOf(r: CompiledRule, e: TriplineEvent): string {
     let k: string | undefined;
     try {
@@ -613,7 +622,7 @@ export class Detector {
     if (r.kind === 'threshold') {
       const res = thresholdApply(
         w.item ? w.value : undefined,
-        hits.map((h) => ({ time: h.e.time, dg: digest(recordIdentity(h.e)), ev: this.evidence(h.e) })),
+        hits.map((h) => ({ time: h.e.time, dg: digest(recordIdentity(h.e)), ev: this.lazyEvidence(h.e) })),
         {
           count: r.count,
           windowMs: r.windowMs,
@@ -647,7 +656,7 @@ export class Detector {
     } else if (r.kind === 'distinct') {
       const res = distinctApply(
         w.item ? w.value : undefined,
-        hits.map((h) => ({ value: h.value as string, time: h.e.time, ev: this.evidence(h.e) })),
+        hits.map((h) => ({ value: h.value as string, time: h.e.time, ev: this.lazyEvidence(h.e) })),
         { count: r.count, windowMs: r.windowMs, counting: r.emit, evidenceCap: this.evidenceCap },
         clock,
       );

@@ -63,7 +63,8 @@ export interface ThresholdHit {
   time: number;
   /** Digest of the record's identity (codec.digest). */
   dg: string;
-  ev: EvidenceItem;
+  /** The event's evidence, built only when needed (most events of signal rules never need it). */
+  ev: () => EvidenceItem;
 }
 
 export interface ThresholdParams {
@@ -325,7 +326,7 @@ export function thresholdApply(
     for (let k = 1; k < n; k++)
       runStart[k] = (times[k] as number) - (times[k - 1] as number) > W ? k : (runStart[k - 1] as number);
     const evAt = (k: number): EvidenceItem | undefined => {
-      if (from[k] !== -1) return (hits[from[k] as number] as ThresholdHit).ev;
+      if (from[k] !== -1) return (hits[from[k] as number] as ThresholdHit).ev();
       return cur.rf && evTime(cur.rf) === times[k] ? cur.rf : undefined;
     };
     fires.forEach((f, i) => {
@@ -348,7 +349,7 @@ export function thresholdApply(
   if (p.counting) {
     for (const e of cur.ev) evById.set(e.id, e);
     fresh.forEach((f) => {
-      const e = (hits[f.hit] as ThresholdHit).ev;
+      const e = (hits[f.hit] as ThresholdHit).ev();
       evById.set(e.id, e);
     });
     let qi = 0;
@@ -488,7 +489,7 @@ export interface DistinctState {
 export interface DistinctHit {
   value: string;
   time: number;
-  ev: EvidenceItem;
+  ev: () => EvidenceItem;
 }
 
 export interface DistinctFire {
@@ -575,7 +576,10 @@ export function distinctApply(
     if (!before || compact.length !== before.length || compact.some((x, i) => x !== before[i]))
       changed = true;
     values.set(h.value, compact);
-    if (p.counting) evById.set(h.ev.id, h.ev);
+    if (p.counting) {
+      const e = h.ev();
+      evById.set(e.id, e);
+    }
     newest = Math.max(newest, h.time);
     // Every value's times near the hit; windows start at a point within [t - W, t].
     const pts: Array<[number, string]> = [];

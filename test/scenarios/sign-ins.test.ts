@@ -10,10 +10,10 @@ const fail = (upn: string, at: number, ip = SPRAY_IP) => signIn({ upn, ip, at, e
 describe('password spray', () => {
   it('a late failure does not make accounts present between their first and last failure count in its window', async () => {
     const { d } = await detector({ rules: rules('password-spray') });
-    // Three accounts failed from the address at 08:00 and again at 11:00; one at 09:30.
+    // Three accounts failed from the address at 08:50 and again at 10:30; one at 09:30.
     const early = ['adele', 'alex', 'diego'].flatMap((u) => [
-      fail(`${u}@contoso.com`, BASE - HOUR),
-      fail(`${u}@contoso.com`, BASE + 2 * HOUR),
+      fail(`${u}@contoso.com`, BASE - 10 * MIN),
+      fail(`${u}@contoso.com`, BASE + 90 * MIN),
     ]);
     await d.process(events([...early, fail('grady@contoso.com', BASE + 30 * MIN)]), { now: BASE + 2 * HOUR });
     // A late failure of a fifth account at 09:40: no 30-minute window ever held 5 accounts.
