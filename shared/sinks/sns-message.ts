@@ -6,6 +6,7 @@
  */
 import type { EvidenceItem, Finding } from '../engine/findings';
 import type { SourceId } from '../events/types';
+import { safeJson, safeText } from '../text/safe';
 
 /** SNS's limit on one Publish: message body plus subject plus message attributes, in UTF-8 bytes. */
 export const SNS_MAX_PUBLISH_BYTES = 262_144;
@@ -135,8 +136,8 @@ export function snsPublishBytes(msg: {
  * characters and line breaks), starts with `[`, at most {@link SNS_MAX_SUBJECT_CHARS} characters.
  */
 export function renderSubject(finding: Finding): string {
-  const title = toAsciiLine(finding.title) || 'finding';
-  const raw = `[${finding.severity.toUpperCase()}] ${toAsciiLine(finding.ruleId) || 'rule'}: ${title}`;
+  const title = toAsciiLine(safeText(finding.title)) || 'finding';
+  const raw = `[${toAsciiLine(safeText(finding.severity.toUpperCase()))}] ${toAsciiLine(safeText(finding.ruleId)) || 'rule'}: ${title}`;
   if (raw.length <= SNS_MAX_SUBJECT_CHARS) return raw;
   return `${raw.slice(0, SNS_MAX_SUBJECT_CHARS - 3).trimEnd()}...`;
 }
@@ -174,7 +175,10 @@ const ASCII_SUBSTITUTES: Record<string, string> = {
   '\u0141': 'L',
 };
 
-/** Folds text to one line of printable ASCII: accents dropped, typographic marks mapped, rest '?'. */
+/**
+ * Folds text (already through safeText, so without controls) to printable ASCII: accents dropped,
+ * typographic marks mapped, other spaces folded, the rest '?'.
+ */
 function toAsciiLine(s: string): string {
   let out = '';
   for (const ch of s.normalize('NFKD')) {
@@ -191,38 +195,15 @@ function toAsciiLine(s: string): string {
 }
 
 // ---------------------------------------------------------------------------------------------------
-// Sanitising text that came from audit logs (attacker-controlled: app names, targets, user agents)
+// Text that came from audit logs (attacker-controlled: app names, targets, user agents, rule names)
 // ---------------------------------------------------------------------------------------------------
 
-/** Bidi overrides and zero-width characters can make text read differently from what it is. */
-const INVISIBLE = /[\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]/gu;
-const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
-
-function visible(ch: string): string {
-  return `[U+${(ch.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0')}]`;
-}
-
-/** One line: line breaks and tabs become spaces, control characters are dropped, bidi marks shown. */
-function oneLine(s: string): string {
-  return s
-    .replace(/[\r\n\t\u2028\u2029]+/g, ' ')
-    .replace(CONTROL, '')
-    .replace(INVISIBLE, visible)
-    .trim();
-}
-
-/** Several lines allowed; each continuation line indented so it cannot pose as a section heading. */
-function multiLine(s: string, indent: string): string {
-  return s
-    .replace(/\r\n?|[\u2028\u2029]/g, '\n')
-    .replace(/\t/g, ' ')
-    .replace(CONTROL, '')
-    .replace(INVISIBLE, visible)
-    .trim()
-    .split('\n')
-    .map((line, i) => (i === 0 ? line : indent + line).trimEnd())
-    .join('\n');
-}
+/**
+ * One line, controls and escape sequences shown visibly (shared/text/safe.ts). Every value in the
+ * e-mail goes after a label or a number this module writes, so data can never start a line: no
+ * forged "Severity: LOW" inside WHY IT FIRED, no extra section heading.
+ */
+const oneLine = (s: string): string => safeText(s).trim();
 
 // ---------------------------------------------------------------------------------------------------
 // Evidence views (what is kept when trimming)
@@ -350,7 +331,7 @@ function buildMessage(f: Finding, view: EvidenceView, opts: RenderOptions, expli
       evidenceNote: f.evidenceNote ? `${f.evidenceNote} ${note}` : note,
     };
   }
-  const json = JSON.stringify(jsonFinding);
+  const json = safeJson(jsonFinding);
   const structure: Record<string, string> = { default: json, email: renderEmailText(f, view, opts) };
   if (explicitKeys) for (const p of MACHINE_PROTOCOLS) structure[p] = json;
   return JSON.stringify(structure);
@@ -368,7 +349,7 @@ const RULE = '='.repeat(72);
 
 function renderEmailText(f: Finding, view: EvidenceView, opts: RenderOptions): string {
   const out: string[] = [];
-  const sev = f.severity.toUpperCase();
+  const sev = oneLine(f.severity.toUpperCase());
   const first = fmtTime(f.firstSeen);
   const firstMs = Date.parse(f.firstSeen);
   const lastMs = Date.parse(f.lastSeen);
@@ -377,15 +358,15 @@ function renderEmailText(f: Finding, view: EvidenceView, opts: RenderOptions): s
   out.push(`${sev} FINDING: ${oneLine(f.title)}`, RULE, '');
 
   out.push('WHAT HAPPENED');
-  out.push(`  ${oneLine(f.title)}`);
-  if (f.description) out.push(`  ${multiLine(f.description, '  ')}`);
+  out.push(`  Title:     ${oneLine(f.title)}`);
+  if (f.description) out.push(`  About:     ${oneLine(f.description)}`);
   out.push(`  Severity:  ${sev}`);
   out.push(`  Rule:      ${oneLine(f.ruleId)}`);
   if (f.attack.length > 0) out.push(`  ATT&CK:    ${f.attack.map(oneLine).join(', ')}`);
   if (f.count > 1) {
     out.push(`  Matches:   ${fmtInt(f.count)} (repeats of this finding were suppressed into this one)`);
   }
-  if (sources.length > 0) out.push(`  Sources:   ${sources.join(', ')}`);
+  if (sources.length > 0) out.push(`  Sources:   ${sources.map(oneLine).join(', ')}`);
   out.push('');
 
   out.push('WHO');
@@ -402,14 +383,13 @@ function renderEmailText(f: Finding, view: EvidenceView, opts: RenderOptions): s
   out.push('');
 
   out.push('WHY IT FIRED');
-  out.push(`  ${multiLine(f.why, '  ') || '(the rule gave no explanation)'}`);
+  out.push(`  ${oneLine(f.why) || '(the rule gave no explanation)'}`);
   out.push('');
 
   out.push('WHAT TO DO FIRST');
   if (f.runbook.length === 0) out.push('  (no runbook steps for this rule)');
   f.runbook.forEach((step, i) => {
-    const prefix = `  ${i + 1}. `;
-    out.push(prefix + multiLine(step, ' '.repeat(prefix.length)));
+    out.push(`  ${i + 1}. ${oneLine(step)}`);
   });
   out.push('');
 
@@ -452,7 +432,7 @@ function renderEmailText(f: Finding, view: EvidenceView, opts: RenderOptions): s
 
   if (f.falsePositives && f.falsePositives.length > 0) {
     out.push('COULD BE BENIGN IF');
-    for (const fp of f.falsePositives) out.push(`  - ${multiLine(fp, '    ')}`);
+    for (const fp of f.falsePositives) out.push(`  - ${oneLine(fp)}`);
     out.push('');
   }
 
@@ -478,7 +458,7 @@ function evidenceLine(n: number, width: number, e: EvidenceItem, firstMs: number
   const fields = [`actor=${oneLine(e.actor) || '-'}`];
   if (e.ip) fields.push(`ip=${oneLine(e.ip)}`);
   if (e.target) fields.push(`target=${oneLine(e.target)}`);
-  fields.push(`source=${e.source}`);
+  fields.push(`source=${oneLine(e.source)}`);
   return `${parts.join('  ')}  |  ${fields.join('  ')}`;
 }
 
