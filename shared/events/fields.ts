@@ -261,9 +261,16 @@ export function excerpt(v: unknown, max = 60): string {
 const V8_SNIPPET_RE = /, (?:\.\.\.)?"[\s\S]*"(?:\.\.\.)? is not valid JSON$/;
 const V8_POSITION_RE = / in JSON at position \d+(?: \(line \d+ column \d+\))?$/;
 
-/** A JSON.parse error message without V8's copy of the input or character position. */
+/** V8's JSON.parse messages are under 100 characters; the patterns above run only on those. */
+const V8_MESSAGE_MAX = 200;
+
+/**
+ * A JSON.parse error message without V8's copy of the input or character position. A longer
+ * message is not V8's: it is cut, never scanned by the patterns (whose `[\s\S]*` would rescan it).
+ */
 export function jsonMessage(e: unknown): string {
   const m = e instanceof Error ? e.message : String(e);
+  if (m.length > V8_MESSAGE_MAX) return `${m.slice(0, V8_MESSAGE_MAX)}…`;
   return m.replace(V8_SNIPPET_RE, '').replace(V8_POSITION_RE, '');
 }
 

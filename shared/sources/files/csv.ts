@@ -9,6 +9,8 @@
 export interface CsvRow {
   fields: string[];
   line: number;
+  /** The row was longer than this limit (characters): its fields were dropped (empty). */
+  overLimit?: number | undefined;
 }
 
 const QUOTE = 34;
@@ -26,6 +28,24 @@ export class CsvParser {
   private line = 1;
   private rowLine = 1;
   private rowHasData = false;
+  /** Characters of the current row kept so far. */
+  private rowChars = 0;
+  private rowOversize = false;
+
+  /** @param maxRowChars - longest row kept; a longer one comes out with `overLimit` and no fields. */
+  constructor(private readonly maxRowChars = Number.POSITIVE_INFINITY) {}
+
+  private add(seg: string): void {
+    if (this.rowOversize) return;
+    this.rowChars += seg.length;
+    if (this.rowChars > this.maxRowChars) {
+      this.rowOversize = true;
+      this.field = [];
+      this.fields = [];
+      return;
+    }
+    this.field.push(seg);
+  }
 
   /** Parses `s`; returns the rows completed in it. */
   push(s: string): CsvRow[] {
@@ -38,7 +58,8 @@ export class CsvParser {
         const end = q < 0 ? n : q;
         if (end > i) {
           const seg = s.slice(i, end);
-          this.field.push(seg);
+          this.add(seg);
+          this.rowHasData = true;
           for (let p = seg.indexOf('\n'); p >= 0; p = seg.indexOf('\n', p + 1)) this.line++;
         }
         if (q < 0) break;
@@ -51,7 +72,7 @@ export class CsvParser {
       if (this.quoteSeen) {
         this.quoteSeen = false;
         if (c === QUOTE) {
-          this.field.push('"');
+          this.add('"');
           this.inQuotes = true;
           i++;
           continue;
@@ -80,7 +101,7 @@ export class CsvParser {
           if (d === COMMA || d === NL || d === CR || d === QUOTE) break;
           j++;
         }
-        this.field.push(s.slice(i, j));
+        this.add(s.slice(i, j));
         this.rowHasData = true;
         i = j;
       }
@@ -99,6 +120,7 @@ export class CsvParser {
   }
 
   private endField(): void {
+    if (this.rowOversize) return;
     const f = this.field;
     this.fields.push(f.length === 0 ? '' : f.length === 1 ? (f[0] as string) : f.join(''));
     this.field = [];
@@ -106,8 +128,12 @@ export class CsvParser {
   }
 
   private endRow(rows: CsvRow[]): void {
-    if (this.rowHasData || this.fields.length > 1) rows.push({ fields: this.fields, line: this.rowLine });
+    if (this.rowOversize) rows.push({ fields: [], line: this.rowLine, overLimit: this.maxRowChars });
+    else if (this.rowHasData || this.fields.length > 1)
+      rows.push({ fields: this.fields, line: this.rowLine });
     this.fields = [];
     this.rowHasData = false;
+    this.rowChars = 0;
+    this.rowOversize = false;
   }
 }

@@ -25,6 +25,9 @@ import { CsvParser } from './csv';
 import type { CsvRow } from './csv';
 import { JsonSplitter, cleanJsonError, parseError } from './json-splitter';
 import type { JsonPiece, JsonSplitError } from './json-splitter';
+import { MAX_DOCUMENT_CHARS, MAX_RECORD_CHARS, overLimitReason } from './limits';
+
+export { MAX_DOCUMENT_CHARS, MAX_RECORD_CHARS } from './limits';
 
 /**
  * One item from {@link readRecords}: a parsed record, or a problem. A problem whose origin has no
@@ -47,6 +50,12 @@ export interface ReadOptions {
   onProgress?: ((bytesDone: number, bytesTotal: number) => void) | undefined;
   /** Read size in bytes. @default 1 MiB */
   chunkSize?: number | undefined;
+  /**
+   * Longest record kept, in characters; a longer one is skipped and quarantined with its position
+   * and this limit. Container documents may be up to {@link MAX_DOCUMENT_CHARS}.
+   * @default MAX_RECORD_CHARS (32 MiB)
+   */
+  maxRecordChars?: number | undefined;
 }
 
 const CHUNK = 1 << 20;
@@ -119,13 +128,14 @@ export async function* readRecords(paths: string[], opts: ReadOptions = {}): Asy
   for (const f of files) total += f.size;
   const progress = { done: 0, total, cb: opts.onProgress };
   const chunkSize = opts.chunkSize ?? CHUNK;
+  const maxRecord = opts.maxRecordChars ?? MAX_RECORD_CHARS;
   for (let i = 0; i <= files.length; i++) {
     const before = problems.get(i);
     if (before) yield* before;
     const f = files[i];
     if (f === undefined) break;
     const start = progress.done;
-    yield* readFile(f.path, chunkSize, progress);
+    yield* readFile(f.path, chunkSize, progress, maxRecord);
     if (progress.done < start + f.size) {
       progress.done = start + f.size;
       progress.cb?.(progress.done, progress.total);
@@ -234,12 +244,16 @@ async function* fileText(path: string, chunkSize: number, progress: Progress): A
 const CSV_EXT_RE = /\.csv(?:\.gz)?$/i;
 const JSON_EXT_RE = /\.(?:json|jsonl|ndjson)(?:\.gz)?$/i;
 
-/** CSV when the name says so; JSON when the name or the first character says so; else a comma in line 1. */
-function isCsv(file: string, first: string, firstChar: string): boolean {
+/**
+ * CSV when the name says so; JSON when the name or the first character says so; else a comma in
+ * the first line that is not blank (`text` starts with it).
+ */
+function isCsv(file: string, text: string): boolean {
   if (CSV_EXT_RE.test(file)) return true;
+  const firstChar = text[0];
   if (JSON_EXT_RE.test(file) || firstChar === '{' || firstChar === '[') return false;
-  const nl = first.indexOf('\n');
-  return (nl < 0 ? first : first.slice(0, nl)).indexOf(',') >= 0;
+  const nl = text.indexOf('\n');
+  return (nl < 0 ? text : text.slice(0, nl)).indexOf(',') >= 0;
 }
 const WS_RE = /\S/;
 
@@ -247,7 +261,10 @@ function record(value: unknown, file: string, line: number): FileItem {
   return { kind: 'record', record: value, origin: { file, line } };
 }
 
-/** Records of one parsed JSON value: a container's items (line = index in it) or the value. */
+/**
+ * Records of one parsed JSON value: a container's items (line = index in it) or the value (line =
+ * the line it starts on, or its index in a top-level array).
+ */
 function* unwrap(value: unknown, file: string, line: number): Generator<FileItem> {
   const c = containerItems(value);
   if (c === undefined) {
@@ -262,22 +279,46 @@ function parsePiece(p: JsonPiece, file: string): { value: unknown } | FileItem {
     return { value: JSON.parse(p.text) as unknown };
   } catch {
     const e = parseError(p.text, p.line);
-    return { kind: 'problem', origin: { file }, reason: `invalid JSON at line ${e.line}: ${e.message}` };
+    const at = p.index === undefined ? '' : ` in array element ${p.index}`;
+    return { kind: 'problem', origin: { file }, reason: `invalid JSON${at} at line ${e.line}: ${e.message}` };
   }
+}
+
+/** 'record at line 3', 'array element 2 (line 1)': where a piece is, for reasons. */
+function where(p: { line: number; index?: number | undefined }): string {
+  return p.index === undefined ? `record at line ${p.line}` : `array element ${p.index} (line ${p.line})`;
 }
 
 async function* readJson(
   first: string,
   text: AsyncGenerator<string>,
   file: string,
+  maxRecord: number,
 ): AsyncGenerator<FileItem> {
-  const splitter = new JsonSplitter();
+  const splitter = new JsonSplitter({
+    maxRecordChars: maxRecord,
+    maxDocumentChars: Math.max(maxRecord, MAX_DOCUMENT_CHARS),
+  });
   // Only a file that has already given good records is treated as JSON lines worth resyncing.
   let good = 0;
   const handle = function* (pieces: (JsonPiece | JsonSplitError)[]): Generator<FileItem, boolean> {
     for (const p of pieces) {
+      // Elements of a top-level array are numbered by their position (a one-line array has one line).
+      const pos = p.index ?? p.line;
+      if (p.kind === 'error' && p.overLimit !== undefined) {
+        const reason = overLimitReason(where(p), p.overLimit);
+        if (p.recovered) {
+          yield { kind: 'problem', origin: { file, line: pos }, reason };
+          continue;
+        }
+        yield { kind: 'problem', origin: { file }, reason };
+        return false;
+      }
       if (p.kind === 'error') {
-        const reason = `invalid JSON at line ${p.line}: ${p.message}`;
+        const reason =
+          p.index === undefined
+            ? `invalid JSON at line ${p.line}: ${p.message}`
+            : `invalid JSON in array element ${p.index} at line ${p.line}: ${p.message}`;
         // In JSON lines a bad line is one quarantined record; the lines after it are still read.
         if (p.recovered && good > 0) {
           yield { kind: 'problem', origin: { file, line: p.line }, reason };
@@ -296,7 +337,7 @@ async function* readJson(
         return false;
       }
       good++;
-      yield* unwrap(parsed.value, file, p.line);
+      yield* unwrap(parsed.value, file, pos);
     }
     return true;
   };
@@ -309,12 +350,26 @@ async function* readJson(
 const AUDIT_DATA = 'auditdata';
 const EXCERPT = 200;
 
-async function* readCsv(first: string, text: AsyncGenerator<string>, file: string): AsyncGenerator<FileItem> {
-  const parser = new CsvParser();
+async function* readCsv(
+  first: string,
+  text: AsyncGenerator<string>,
+  file: string,
+  maxRecord: number,
+): AsyncGenerator<FileItem> {
+  const parser = new CsvParser(maxRecord);
   let col = -1;
   let header: string[] | undefined;
   const handle = function* (rows: CsvRow[]): Generator<FileItem, boolean> {
     for (const row of rows) {
+      if (row.overLimit !== undefined) {
+        const reason = overLimitReason(`CSV row at line ${row.line}`, row.overLimit);
+        if (header === undefined) {
+          yield { kind: 'problem', origin: { file }, reason: `the header is not readable: ${reason}` };
+          return false;
+        }
+        yield { kind: 'problem', origin: { file, line: row.line }, reason };
+        continue;
+      }
       if (header === undefined) {
         header = row.fields.map((f) => f.trim());
         col = header.findIndex((h) => h.toLowerCase() === AUDIT_DATA);
@@ -368,24 +423,45 @@ async function* readCsv(first: string, text: AsyncGenerator<string>, file: strin
   }
 }
 
-async function* readFile(file: string, chunkSize: number, progress: Progress): AsyncGenerator<FileItem> {
+function countNewlines(s: string): number {
+  let n = 0;
+  for (let p = s.indexOf('\n'); p >= 0; p = s.indexOf('\n', p + 1)) n++;
+  return n;
+}
+
+async function* readFile(
+  file: string,
+  chunkSize: number,
+  progress: Progress,
+  maxRecord: number,
+): AsyncGenerator<FileItem> {
   const text = fileText(file, chunkSize, progress);
   try {
-    // Decide the format from the first text that is not whitespace.
-    let first = '';
+    // Decide the format from the first text that is not whitespace. Leading whitespace is looked at
+    // once and only its line breaks are kept (for line numbers): no rescans, no growing buffer.
+    let blankLines = 0;
+    let first: string | undefined;
+    let at = 0;
     for (;;) {
       const r = await text.next();
       if (r.done) break;
-      first += r.value;
-      if (WS_RE.test(first)) break;
+      const m = WS_RE.exec(r.value);
+      if (m !== null) {
+        first = r.value;
+        at = m.index;
+        break;
+      }
+      blankLines += countNewlines(r.value);
     }
-    const m = WS_RE.exec(first);
-    if (m === null) {
+    if (first === undefined) {
       yield { kind: 'problem', origin: { file }, reason: 'empty file' };
       return;
     }
-    if (isCsv(file, first, first[m.index] as string)) yield* readCsv(first, text, file);
-    else yield* readJson(first, text, file);
+    // The first non-blank line decides; what comes before it is replaced by its line breaks.
+    const lineStart = first.lastIndexOf('\n', at) + 1;
+    const start = '\n'.repeat(blankLines + countNewlines(first.slice(0, lineStart))) + first.slice(lineStart);
+    if (isCsv(file, first.slice(at))) yield* readCsv(start, text, file, maxRecord);
+    else yield* readJson(start, text, file, maxRecord);
   } catch (e) {
     if (e instanceof FileProblem) {
       yield { kind: 'problem', origin: { file }, reason: e.reason };
