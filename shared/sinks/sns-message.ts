@@ -68,10 +68,11 @@ const MACHINE_PROTOCOLS = ['email-json', 'sqs', 'lambda', 'https'] as const;
  *
  * When the request still exceeds the budget, evidence is trimmed in both the JSON and the e-mail
  * (the first and last items are kept, the middle dropped) and the JSON's `evidenceNote` and the
- * e-mail say how many were left out and where the full list is. Over-long text fields are clipped only
- * as a last resort.
+ * e-mail say how many were left out and where the full list is. Over-long text fields (identifiers,
+ * tenant and attribute values included) are clipped only as a last resort, each with a
+ * `...[N more characters clipped]` note, so a finding of any size is published.
  *
- * @throws Error only if the finding cannot be made to fit at all (identifiers alone over the budget).
+ * @throws Error only when `maxBytes` is too small for a finding clipped to its bones (a few KB).
  */
 export function renderSnsMessage(finding: Finding, opts: RenderOptions = {}): RenderedSnsMessage {
   const maxBytes = opts.maxBytes ?? SNS_MAX_PUBLISH_BYTES;
@@ -136,17 +137,22 @@ export function snsPublishBytes(msg: {
  * characters and line breaks), starts with `[`, at most {@link SNS_MAX_SUBJECT_CHARS} characters.
  */
 export function renderSubject(finding: Finding): string {
-  const title = toAsciiLine(safeText(finding.title)) || 'finding';
-  const raw = `[${toAsciiLine(safeText(finding.severity.toUpperCase()))}] ${toAsciiLine(safeText(finding.ruleId)) || 'rule'}: ${title}`;
+  // Only the first hundred characters can show: fold no more than that (a title may be megabytes).
+  const fold = (v: string): string => toAsciiLine(safeText(v.slice(0, 4 * SNS_MAX_SUBJECT_CHARS)));
+  const title = fold(finding.title) || 'finding';
+  const raw = `[${fold(finding.severity.toUpperCase())}] ${fold(finding.ruleId) || 'rule'}: ${title}`;
   if (raw.length <= SNS_MAX_SUBJECT_CHARS) return raw;
   return `${raw.slice(0, SNS_MAX_SUBJECT_CHARS - 3).trimEnd()}...`;
 }
+
+/** Longest message attribute value: filter policies match ids of a few dozen characters. */
+const MAX_ATTRIBUTE_CHARS = 256;
 
 function renderAttributes(finding: Finding): RenderedSnsMessage['MessageAttributes'] {
   // SNS rejects empty String attribute values.
   const str = (v: string): SnsStringAttribute => ({
     DataType: 'String',
-    StringValue: oneLine(v) || 'unknown',
+    StringValue: clipText(oneLine(v), MAX_ATTRIBUTE_CHARS) || 'unknown',
   });
   return { severity: str(finding.severity), ruleId: str(finding.ruleId), tenant: str(finding.tenant) };
 }
@@ -275,11 +281,16 @@ interface ClipLevel {
   list: number;
 }
 
-/** null = no clipping; then progressively harder clipping, used only when trimming evidence is not enough. */
+/**
+ * null = no clipping; then progressively harder clipping, used only when trimming evidence is not
+ * enough. Every string field is clipped, identifiers included, so the last level always fits: a
+ * finding is never abandoned for its size.
+ */
 const CLIP_LEVELS: ReadonlyArray<ClipLevel | null> = [
   null,
   { text: 2000, list: 50 },
   { text: 200, list: 10 },
+  { text: 64, list: 3 },
 ];
 
 function clipText(s: string, max: number): string {
@@ -296,6 +307,12 @@ function clipFinding(f: Finding, level: ClipLevel): Finding {
   };
   const clipped: Finding = {
     ...f,
+    id: t(f.id),
+    ruleId: t(f.ruleId),
+    tenant: t(f.tenant),
+    dedupKey: t(f.dedupKey),
+    firstSeen: t(f.firstSeen),
+    lastSeen: t(f.lastSeen),
     title: t(f.title),
     principal: t(f.principal),
     attack: list(f.attack),
@@ -304,6 +321,7 @@ function clipFinding(f: Finding, level: ClipLevel): Finding {
     evidence: f.evidence.map((e) => ({
       ...e,
       id: t(e.id),
+      time: t(e.time),
       action: t(e.action),
       actor: t(e.actor),
       ip: opt(e.ip),
