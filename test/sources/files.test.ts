@@ -251,11 +251,6 @@ describe('readRecords: bad files give one problem each and reading goes on', () 
       '"CreationDate","UserIds","Operations"\r\n"3/5/2024","a@b.c","Set-Mailbox"\r\n',
       'CSV has no AuditData column (found: CreationDate, UserIds, Operations); export with Search-UnifiedAuditLog or Purview audit search',
     ],
-    [
-      'quote-open.csv',
-      '"RecordType","AuditData"\r\n"ExchangeAdmin","{""Id"":""1""}\r\n',
-      'invalid CSV at line 2: a quoted field is not closed (the data ends inside it)',
-    ],
   ];
 
   it.each(cases)('%s', async (name, content, reason) => {

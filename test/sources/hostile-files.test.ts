@@ -141,3 +141,136 @@ describe('positions in JSON arrays', () => {
     ]);
   });
 });
+
+const AD = (id: string) => `"{""Id"":""${id}"",""Operation"":""Set-Mailbox""}"`;
+const csvRecords = (items: FileItem[]) =>
+  items.filter((i) => i.kind === 'record').map((i) => [i.origin.line, i.record]);
+const csvProblems = (items: FileItem[]) =>
+  items
+    .filter((i) => i.kind === 'problem')
+    .map((i) => [i.origin.line ?? null, i.kind === 'problem' ? i.reason : '']);
+
+describe('CSV exports as Windows PowerShell and Purview write them', () => {
+  it('reads Export-Csv output with its #TYPE first line, a BOM and CRLF line ends', async () => {
+    const text =
+      '\ufeff#TYPE Deserialized.Microsoft.Exchange.Management.SystemConfigurationTasks.AuditRecord\r\n' +
+      '"RecordType","CreationDate","UserIds","Operations","AuditData","ResultIndex","ResultCount","Identity","IsValid","ObjectState"\r\n' +
+      `"ExchangeAdmin","3/5/2026 9:12:01 AM","alice@contoso.com","Set-Mailbox",${AD('1')},"1","2","a1","True","Unchanged"\r\n` +
+      `"ExchangeAdmin","3/5/2026 9:13:01 AM","alice@contoso.com","Set-Mailbox",${AD('2')},"2","2","a2","True","Unchanged"\r\n`;
+    const items = await readAll([put('ual.csv', text)]);
+    expect(csvProblems(items)).toEqual([]);
+    expect(csvRecords(items)).toEqual([
+      [3, { Id: '1', Operation: 'Set-Mailbox' }],
+      [4, { Id: '2', Operation: 'Set-Mailbox' }],
+    ]);
+  });
+
+  it('reads a file whose first lines are blank or whitespace only, with the right line numbers', async () => {
+    const text = `\r\n   \r\n\t\r\nRecordId,AuditData\r\nr1,${AD('1')}\r\n`;
+    for (const name of ['blank.csv', 'blank-no-ext']) {
+      const items = await readAll([put(name, text)]);
+      expect(csvProblems(items)).toEqual([]);
+      expect(csvRecords(items)).toEqual([[5, { Id: '1', Operation: 'Set-Mailbox' }]]);
+    }
+  });
+});
+
+describe('CSV with damaged quoting', () => {
+  it('quarantines a row whose AuditData lost its closing quote instead of merging the rows after it', async () => {
+    const text =
+      'RecordId,AuditData\r\n' +
+      `r1,${AD('1')}\r\n` +
+      'r2,"{""Id"":""2""}\r\n' + // closing quote lost
+      `r3,${AD('3')}\r\n` +
+      `r4,${AD('4')}\r\n`;
+    const p = put('damaged.csv', text);
+    const items = await readAll([p]);
+    expect(csvRecords(items).map(([line]) => line)).toEqual([2, 4, 5]);
+    expect(csvProblems(items)).toEqual([
+      [3, "invalid CSV at line 3: a quoted field is closed and then followed by '{'; the row was skipped"],
+    ]);
+    expect(items.find((i) => i.kind === 'problem')).toMatchObject({
+      origin: { file: p, line: 3 },
+      excerpt: 'r2,"{""Id"":""2""}',
+    });
+  });
+
+  it('quarantines text after a closing quote on the same line, and a quote left open at the end', async () => {
+    const text = `RecordId,AuditData\nr1,"x"y,${AD('9')}\nr2,${AD('2')}\nr3,"{""Id"":""3""}\n`;
+    const items = await readAll([put('tail.csv', text)]);
+    expect(csvRecords(items)).toEqual([[3, { Id: '2', Operation: 'Set-Mailbox' }]]);
+    expect(csvProblems(items)).toEqual([
+      [2, "invalid CSV at line 2: a quoted field is closed and then followed by 'y'; the row was skipped"],
+      [
+        4,
+        'invalid CSV at line 4: a quoted field is not closed (the data ends inside it); the row was skipped',
+      ],
+    ]);
+  });
+
+  it('reads the same rows and problems whatever the chunk size', async () => {
+    const text =
+      `RecordId,AuditData\r\nr1,${AD('1')}\r\nr2,"{""Id"":""2""}\r\nr3,${AD('3')}\r\n` +
+      `r4,"a"b\r\nr5,"multi\r\nline",${AD('5')}\r\nr6,"open\r\n`;
+    const want = brief(await readAll([put('c.csv', text)]));
+    for (const chunkSize of [1, 3, 7, 64])
+      expect(brief(await readAll([put(`c${chunkSize}.csv`, text)], { chunkSize }))).toEqual(want);
+    expect(want.filter((w) => 'record' in w).map((w) => w.line)).toEqual([2, 4]);
+  });
+});
+
+describe('invalid UTF-8', () => {
+  const bytes = (...parts: Array<string | number[]>) =>
+    Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p) : Buffer.from(p))));
+
+  it('quarantines the JSON line holding invalid bytes with the byte offset and line, and reads the others', async () => {
+    // Line 2 holds a lone 0xff and a truncated 3-byte sequence: what a latin-1 or cut export looks like.
+    const p = put('bad.jsonl', bytes('{"a":"é"}\n{"b":"x', [0xff], 'y', [0xe2, 0x82], '"}\n{"c":"漢字"}\n'));
+    expect(brief(await readAll([p]))).toEqual([
+      { line: 1, record: { a: 'é' } },
+      {
+        line: 2,
+        problem: 'invalid UTF-8 at byte 18 (line 2): not text in this encoding; the record was skipped',
+      },
+      { line: 3, record: { c: '漢字' } },
+    ]);
+  });
+
+  it('does the same in a CSV row and inside a gzip file', async () => {
+    const csv = bytes(
+      'RecordId,AuditData\r\nr1,"{""Id"":""',
+      [0xc3, 0x28],
+      '""}"\r\nr2,"{""Id"":""2""}"\r\n',
+    );
+    expect(brief(await readAll([put('bad.csv.gz', gzipSync(csv))]))).toEqual([
+      {
+        line: 2,
+        problem: 'invalid UTF-8 at byte 34 (line 2): not text in this encoding; the row was skipped',
+      },
+      { line: 3, record: { Id: '2' } },
+    ]);
+  });
+
+  it('quarantines only the container records that hold the bad bytes', async () => {
+    const doc = bytes('{"Records":[{"eventID":"1"},{"eventID":"', [0x80], '"},{"eventID":"3"}]}');
+    const items = brief(await readAll([put('ct.json', doc)]));
+    expect(items).toEqual([
+      { line: 1, record: { eventID: '1' } },
+      {
+        line: 2,
+        problem: 'invalid UTF-8 at byte 40 (line 1): not text in this encoding; the record was skipped',
+      },
+      { line: 3, record: { eventID: '3' } },
+    ]);
+  });
+
+  it('is not fooled by multi-byte characters cut between read chunks, or by a real U+FFFD', async () => {
+    const p = put('ok.jsonl', '{"a":"漢字🙂é"}\n{"b":"\ufffd"}\n');
+    for (const chunkSize of [1, 2, 3, 5]) {
+      expect(brief(await readAll([p], { chunkSize }))).toEqual([
+        { line: 1, record: { a: '漢字🙂é' } },
+        { line: 2, record: { b: '\ufffd' } },
+      ]);
+    }
+  });
+});

@@ -26,6 +26,8 @@ import type { CsvRow } from './csv';
 import { JsonSplitter, cleanJsonError, parseError } from './json-splitter';
 import type { JsonPiece, JsonSplitError } from './json-splitter';
 import { MAX_DOCUMENT_CHARS, MAX_RECORD_CHARS, overLimitReason } from './limits';
+import { Utf8Checker } from './utf8';
+import type { Utf8Problem } from './utf8';
 
 export { MAX_DOCUMENT_CHARS, MAX_RECORD_CHARS } from './limits';
 
@@ -222,8 +224,18 @@ function sniff(b: Buffer): Encoding | 'binary' {
 }
 
 /** Text chunks of the file; BOM removed; binary data rejected. */
-async function* fileText(path: string, chunkSize: number, progress: Progress): AsyncGenerator<string> {
+/**
+ * Text chunks of the file; BOM removed; binary data rejected. Invalid UTF-8 is pushed to `bad` (in
+ * order) before the text holding it is yielded, so readers can quarantine the records it is in.
+ */
+async function* fileText(
+  path: string,
+  chunkSize: number,
+  progress: Progress,
+  bad: Utf8Problem[],
+): AsyncGenerator<string> {
   let decoder: TextDecoder | undefined;
+  let checker: Utf8Checker | undefined;
   let sawBytes = false;
   for await (const b of fileBytes(path, chunkSize, progress)) {
     if (b.length === 0) continue;
@@ -231,14 +243,37 @@ async function* fileText(path: string, chunkSize: number, progress: Progress): A
       const enc = sniff(b);
       if (enc === 'binary') throw new FileProblem('binary data, not a text log export');
       decoder = new TextDecoder(enc);
+      if (enc === 'utf-8') checker = new Utf8Checker((p) => bad.push(p));
     }
     sawBytes = true;
+    checker?.push(b);
     const s = decoder.decode(b, { stream: true });
     if (s !== '') yield s;
   }
   if (!sawBytes) throw new FileProblem('empty file');
+  checker?.end();
   const tail = decoder?.decode() ?? '';
   if (tail !== '') yield tail;
+}
+
+function utf8Reason(p: Utf8Problem, what?: string): string {
+  const at = `invalid UTF-8 at byte ${p.byte} (line ${p.line})`;
+  return what === undefined
+    ? `${at}, outside any record`
+    : `${at}: not text in this encoding; ${what} was skipped`;
+}
+
+/**
+ * The first invalid-UTF-8 report on lines `from` to `to`; drops the reports before `to` (they are
+ * either this one's or in text already judged).
+ */
+function takeBad(bad: Utf8Problem[], from: number, to: number): Utf8Problem | undefined {
+  let hit: Utf8Problem | undefined;
+  while (bad.length && (bad[0] as Utf8Problem).line <= to) {
+    const p = bad.shift() as Utf8Problem;
+    if (hit === undefined && p.line >= from) hit = p;
+  }
+  return hit;
 }
 
 const CSV_EXT_RE = /\.csv(?:\.gz)?$/i;
@@ -294,6 +329,7 @@ async function* readJson(
   text: AsyncGenerator<string>,
   file: string,
   maxRecord: number,
+  bad: Utf8Problem[],
 ): AsyncGenerator<FileItem> {
   const splitter = new JsonSplitter({
     maxRecordChars: maxRecord,
@@ -337,7 +373,26 @@ async function* readJson(
         return false;
       }
       good++;
-      yield* unwrap(parsed.value, file, pos);
+      const badHere = bad.length ? takeBad(bad, p.line, p.line + countNewlines(p.text)) : undefined;
+      if (badHere === undefined) {
+        yield* unwrap(parsed.value, file, pos);
+        continue;
+      }
+      // Records holding replaced bytes are quarantined; the others of a container are kept.
+      let hit = false;
+      for (const item of unwrap(parsed.value, file, pos)) {
+        if (item.kind === 'record' && JSON.stringify(item.record)?.includes('\ufffd')) {
+          hit = true;
+          yield { kind: 'problem', origin: item.origin, reason: utf8Reason(badHere, 'the record') };
+        } else yield item;
+      }
+      if (!hit) {
+        yield {
+          kind: 'problem',
+          origin: { file, line: badHere.line },
+          reason: utf8Reason(badHere),
+        };
+      }
     }
     return true;
   };
@@ -355,12 +410,23 @@ async function* readCsv(
   text: AsyncGenerator<string>,
   file: string,
   maxRecord: number,
+  bad: Utf8Problem[],
 ): AsyncGenerator<FileItem> {
   const parser = new CsvParser(maxRecord);
   let col = -1;
   let header: string[] | undefined;
   const handle = function* (rows: CsvRow[]): Generator<FileItem, boolean> {
     for (const row of rows) {
+      if (row.damaged !== undefined) {
+        // Damaged quoting: this row is skipped, the rows after it are read (never merged into it).
+        const reason = `invalid CSV at line ${row.line}: ${row.damaged}; the row was skipped`;
+        if (header === undefined) {
+          yield { kind: 'problem', origin: { file }, reason: `the header is not readable: ${reason}` };
+          return false;
+        }
+        yield { kind: 'problem', origin: { file, line: row.line }, reason, excerpt: row.excerpt };
+        continue;
+      }
       if (row.overLimit !== undefined) {
         const reason = overLimitReason(`CSV row at line ${row.line}`, row.overLimit);
         if (header === undefined) {
@@ -371,6 +437,10 @@ async function* readCsv(
         continue;
       }
       if (header === undefined) {
+        // Before the header: blank or whitespace-only lines, and the `#TYPE ...` line Windows
+        // PowerShell's Export-Csv writes first unless given -NoTypeInformation.
+        if (row.fields.every((f) => f.trim() === '')) continue;
+        if (row.fields.length === 1 && /^#TYPE\b/.test((row.fields[0] as string).trimStart())) continue;
         header = row.fields.map((f) => f.trim());
         col = header.findIndex((h) => h.toLowerCase() === AUDIT_DATA);
         if (col < 0) {
@@ -387,6 +457,15 @@ async function* readCsv(
       }
       const ad = row.fields[col];
       const origin = { file, line: row.line };
+      if (bad.length) {
+        let last = row.line;
+        for (const f of row.fields) last += countNewlines(f);
+        const badHere = takeBad(bad, row.line, last);
+        if (badHere) {
+          yield { kind: 'problem', origin, reason: utf8Reason(badHere, 'the row') };
+          continue;
+        }
+      }
       if (ad === undefined || ad.trim() === '') {
         yield { kind: 'problem', origin, reason: `CSV row at line ${row.line} has no AuditData value` };
         continue;
@@ -412,13 +491,7 @@ async function* readCsv(
   for await (const s of text) if (!(yield* handle(parser.push(s)))) return;
   const end = parser.end();
   if (!(yield* handle(end.rows))) return;
-  if (end.unclosedQuote) {
-    yield {
-      kind: 'problem',
-      origin: { file },
-      reason: `invalid CSV at line ${end.line}: a quoted field is not closed (the data ends inside it)`,
-    };
-  } else if (header === undefined) {
+  if (header === undefined) {
     yield { kind: 'problem', origin: { file }, reason: 'empty file' };
   }
 }
@@ -435,7 +508,8 @@ async function* readFile(
   progress: Progress,
   maxRecord: number,
 ): AsyncGenerator<FileItem> {
-  const text = fileText(file, chunkSize, progress);
+  const bad: Utf8Problem[] = [];
+  const text = fileText(file, chunkSize, progress, bad);
   try {
     // Decide the format from the first text that is not whitespace. Leading whitespace is looked at
     // once and only its line breaks are kept (for line numbers): no rescans, no growing buffer.
@@ -460,8 +534,8 @@ async function* readFile(
     // The first non-blank line decides; what comes before it is replaced by its line breaks.
     const lineStart = first.lastIndexOf('\n', at) + 1;
     const start = '\n'.repeat(blankLines + countNewlines(first.slice(0, lineStart))) + first.slice(lineStart);
-    if (isCsv(file, first.slice(at))) yield* readCsv(start, text, file, maxRecord);
-    else yield* readJson(start, text, file, maxRecord);
+    if (isCsv(file, first.slice(at))) yield* readCsv(start, text, file, maxRecord, bad);
+    else yield* readJson(start, text, file, maxRecord, bad);
   } catch (e) {
     if (e instanceof FileProblem) {
       yield { kind: 'problem', origin: { file }, reason: e.reason };
