@@ -101,6 +101,14 @@ export function toParam(v: unknown): ParamValue | undefined {
   }
 }
 
+/**
+ * An empty params map without a prototype: parameter names come from the record, and `constructor`,
+ * `__proto__` or `toString` must be stored and read like any other name.
+ */
+export function emptyParams(): Record<string, ParamValue> {
+  return Object.create(null) as Record<string, ParamValue>;
+}
+
 /** Sets `params[key]` unless it is already set (earlier sources win) or the value is absent. */
 export function setParam(params: Record<string, ParamValue>, key: string, v: unknown): void {
   if (key === '' || params[key] !== undefined) return;
