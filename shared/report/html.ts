@@ -10,7 +10,7 @@ import type { RuleDefinition } from '../engine/rule';
 import type { SourceId } from '../events/types';
 import type { ReplaySummary } from '../replay/replay';
 import { CSP, CSS, SCRIPT } from './assets';
-import { escapeHtml, jsonForScript, rawJson, text } from './escape';
+import { escapeHtml, jsonForScript, rawJson, text, visible } from './escape';
 import { buildModel } from './model';
 import type { Connection, LinkKind, ReportFinding, ReportModel } from './model';
 import { runbookStep } from './runbook';
@@ -375,14 +375,14 @@ export function renderReport(input: ReportInput): string {
 <meta http-equiv="Content-Security-Policy" content="${escapeHtml(CSP)}">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">
-<meta name="generator" content="tripline${input.version ? ` ${escapeHtml(input.version)}` : ''}">
+<meta name="generator" content="tripline${input.version ? ` ${escapeHtml(visible(input.version))}` : ''}">
 <title>${escapeHtml(title)}</title>
 <style>${CSS}</style>
 </head>
 <body>
 <main>
 <h1>Tripline incident report</h1>
-<p class="sub">${plural(s.findings.length, 'finding')} in ${plural(s.recordsRead, 'record')}${inputs}. Made ${escapeHtml(generated)}${input.version ? ` by tripline ${escapeHtml(input.version)}` : ''}. Times are UTC.</p>
+<p class="sub">${plural(s.findings.length, 'finding')} in ${plural(s.recordsRead, 'record')}${inputs}. Made ${escapeHtml(generated)}${input.version ? ` by tripline ${text(input.version)}` : ''}. Times are UTC.</p>
 <div class="toolbar noprint"><button type="button" data-raw="open">Open every raw record</button><button type="button" data-raw="close">Close them</button></div>
 ${summarySection(s, m)}
 ${timelineSection(m)}
