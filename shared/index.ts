@@ -76,6 +76,11 @@ export type {
   TriplineEvent,
 } from './events/types';
 
+// The offline HTML incident report (`tripline replay --report`); replay with `keepEvidence: true`
+// so it can show the raw records.
+export { renderReport } from './report/html';
+export type { ReportInput } from './report/html';
+
 // State: the port, and the file-backed store replay uses.
 export { EmbeddedStateStore } from './state/embedded';
 export { StateStoreError } from './state/port';

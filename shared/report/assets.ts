@@ -16,6 +16,8 @@ h1 { font-size: 24px; margin: 0 0 4px; }
 h2 { font-size: 19px; margin: 32px 0 12px; padding-bottom: 6px; border-bottom: 1px solid var(--line); }
 h3 { font-size: 16px; margin: 0; }
 .sub { color: var(--muted); margin: 0; }
+.sub-h { margin: 20px 0 8px; }
+#index { margin-bottom: 8px; }
 .u, td, dd, li, .why { overflow-wrap: break-word; unicode-bidi: isolate; }
 td.mono, .sev, .nowrap { white-space: nowrap; }
 code, pre, .mono { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, "Liberation Mono", monospace; font-size: 12.5px; }

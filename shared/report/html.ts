@@ -73,7 +73,7 @@ function findingLink(f: ReportFinding): string {
   return `<a href="#finding-${f.n}">${text(f.finding.ruleId)}</a>`;
 }
 
-function summarySection(s: ReplaySummary, m: ReportModel): string {
+function summarySection(s: ReplaySummary): string {
   const out: string[] = ['<section id="summary"><h2>Summary</h2><div class="cards">'];
 
   // When.
@@ -116,7 +116,7 @@ function summarySection(s: ReplaySummary, m: ReportModel): string {
   if (s.duplicates)
     out.push(`<div>${plural(s.duplicates, 'file')} skipped (same content as another file)</div>`);
   out.push('</div></div>');
-  out.push(indexTable(m), '</section>');
+  out.push('</section>');
   return out.join('\n');
 }
 
@@ -195,11 +195,11 @@ function inputSection(s: ReplaySummary): string {
 function indexTable(m: ReportModel): string {
   const out: string[] = [];
   out.push(
-    '<h3 class="sub-h">Findings</h3><table id="index"><thead><tr><th>severity</th><th>rule</th><th>principal</th><th>title</th><th>first seen (UTC)</th><th class="num">count</th></tr></thead><tbody>',
+    '<table id="index"><thead><tr><th>severity</th><th>rule</th><th>principal</th><th>title</th><th>first seen (UTC)</th><th class="num">count</th></tr></thead><tbody>',
   );
   for (const f of m.findings) {
     out.push(
-      `<tr class="sev-${f.finding.severity}" data-f="${f.n}" data-hover="${f.n}" data-index-row="${f.n}"><td>${sevBadge(f.finding.severity)}</td><td>${findingLink(f)}</td><td class="u">${text(f.finding.principal)}</td><td class="u">${text(f.finding.title)}</td><td class="mono">${escapeHtml(shortTime(f.first, 'full').replace(' UTC', ''))}</td><td class="num">${num(f.finding.count)}</td></tr>`,
+      `<tr class="sev-${f.finding.severity}" data-f="${f.n}" data-hover="${f.n}" data-index-row="${f.n}"><td>${sevBadge(f.finding.severity)}</td><td class="nowrap">${findingLink(f)}</td><td class="u">${text(f.finding.principal)}</td><td class="u">${text(f.finding.title)}</td><td class="mono">${escapeHtml(shortTime(f.first, 'full').replace(' UTC', ''))}</td><td class="num">${num(f.finding.count)}</td></tr>`,
     );
   }
   if (!m.findings.length) out.push('<tr><td colspan="6">No findings.</td></tr>');
@@ -384,10 +384,11 @@ export function renderReport(input: ReportInput): string {
 <h1>Tripline incident report</h1>
 <p class="sub">${plural(s.findings.length, 'finding')} in ${plural(s.recordsRead, 'record')}${inputs}. Made ${escapeHtml(generated)}${input.version ? ` by tripline ${text(input.version)}` : ''}. Times are UTC.</p>
 <div class="toolbar noprint"><button type="button" data-raw="open">Open every raw record</button><button type="button" data-raw="close">Close them</button></div>
-${summarySection(s, m)}
+${summarySection(s)}
 ${timelineSection(m)}
 ${inputSection(s)}
 <section id="findings"><h2>Findings</h2>
+${indexTable(m)}
 ${m.findings.map((f) => findingSection(f, m)).join('\n') || '<p>No findings.</p>'}
 </section>
 <footer>Made by Tripline from exported audit logs. Everything in this page comes from those logs and is shown as text; the page loads nothing.</footer>
