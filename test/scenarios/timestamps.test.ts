@@ -316,6 +316,20 @@ describe('real-time Lambda: one odd timestamp never sinks its batch', () => {
     expect(out.metric('Quarantined')).toBe(0);
   });
 
+  it('in an S3 delivery document carried by one message, quarantines only the record with a bad time and keeps the other 12', async () => {
+    const { records, oddRecord } = batchWith('dave', T0 + 2 * 60_000, '0026-03-02T09:02:00Z');
+    const detail = (r: (typeof records)[number]) => (JSON.parse(r.body) as { detail: unknown }).detail;
+    const doc = sqsRecord({ Records: records.map(detail) });
+    const res = await handler(sqsEvent([doc]));
+    expect(res).toEqual({ batchItemFailures: [] });
+    expect(subjects()).toContain('[MEDIUM] brute-force: 12 failed sign-ins for dave');
+    const [q] = out.logs(/Record quarantined/);
+    expect(q).toMatchObject({
+      messageId: doc.messageId,
+      reason: `CloudTrail event cannot be normalized: Records[${records.indexOf(oddRecord)}]: eventTime '0026-03-02T09:02:00Z' is before 1970 (year 26): no audit log holds such a time`,
+    });
+  });
+
   it('quarantines only the record dated 30 February, with its reason, and publishes the rest', async () => {
     const { records, oddRecord } = batchWith('carol', T0 + 60_000, '2026-02-30T09:01:00Z');
     const res = await handler(sqsEvent(records));
