@@ -283,41 +283,39 @@ describe('real-time Lambda: one odd timestamp never sinks its batch', () => {
   });
   afterEach(() => out.restore());
 
-  /** Twelve failed console sign-ins for `user`, 20 s apart, and one more record whose eventTime is `odd`. */
+  /**
+   * Thirteen failed console sign-ins for `user`, 20 s apart; the seventh (at start + 120 s) has its
+   * eventTime written as `odd`.
+   */
   function batchWith(user: string, start: number, odd: unknown) {
-    const failures = Array.from({ length: 12 }, (_, i) =>
+    const records = Array.from({ length: 13 }, (_, i) =>
       sqsRecord(consoleLoginFailure({ at: start + i * 20_000, userName: user, ip: '203.0.113.77' })),
     );
-    const body = JSON.parse(
-      sqsRecord(
-        iamUserCall({
-          at: start,
-          eventName: 'ListBuckets',
-          eventSource: 's3.amazonaws.com',
-          userName: 'ops',
-          ip: '198.51.100.23',
-          readOnly: true,
-        }),
-      ).body,
-    ) as { detail: Record<string, unknown> };
+    const oddRecord = records[6] as (typeof records)[number];
+    const body = JSON.parse(oddRecord.body) as { detail: Record<string, unknown> };
     body.detail['eventTime'] = odd;
-    const oddRecord = sqsRecord(body);
-    return { records: [...failures.slice(0, 6), oddRecord, ...failures.slice(6)], oddRecord };
+    oddRecord.body = JSON.stringify(body);
+    return { records, oddRecord, oddEventId: body.detail['eventID'] as string };
   }
 
   const subjects = () => sns.messages.map((m) => m.subject);
+  const bruteForceFor = (user: string): Finding | undefined => {
+    const m = sns.messages.find((x) => x.subject?.endsWith(`failed sign-ins for ${user}`));
+    return m === undefined ? undefined : (JSON.parse(m.structured?.['default'] ?? '{}') as Finding);
+  };
 
-  it('publishes the brute force of 12 failed sign-ins when a 13th record carries epoch nanoseconds, and hands nothing back to the queue', async () => {
-    const { records } = batchWith('bob', T0, `${T0 + 30_000}000000`);
+  it('publishes the brute force of 13 failed sign-ins when one carries its time in epoch nanoseconds, dated right, and hands nothing back to the queue', async () => {
+    const { records, oddEventId } = batchWith('bob', T0, `${T0 + 120_000}000000`);
     const res = await handler(sqsEvent(records));
     expect(res).toEqual({ batchItemFailures: [] });
-    expect(subjects()).toContain('[MEDIUM] brute-force: 12 failed sign-ins for bob');
-    expect(out.metric('BatchFailures')).toBe(0);
+    expect(subjects()).toContain('[MEDIUM] brute-force: 13 failed sign-ins for bob');
+    const evidence = bruteForceFor('bob')?.evidence.find((e) => e.id === oddEventId);
+    expect(evidence?.time).toBe('2026-03-02T09:02:00.000Z');
     expect(out.metric('Quarantined')).toBe(0);
   });
 
-  it('in an S3 delivery document carried by one message, quarantines only the record with a bad time and keeps the other 12', async () => {
-    const { records, oddRecord } = batchWith('dave', T0 + 2 * 60_000, '0026-03-02T09:02:00Z');
+  it('in an S3 delivery document carried by one message, quarantines only the record with a bad time and finds the brute force in the other 12', async () => {
+    const { records, oddRecord } = batchWith('dave', T0 + 2 * 60_000, '0026-03-02T09:04:00Z');
     const detail = (r: (typeof records)[number]) => (JSON.parse(r.body) as { detail: unknown }).detail;
     const doc = sqsRecord({ Records: records.map(detail) });
     const res = await handler(sqsEvent([doc]));
@@ -326,11 +324,11 @@ describe('real-time Lambda: one odd timestamp never sinks its batch', () => {
     const [q] = out.logs(/Record quarantined/);
     expect(q).toMatchObject({
       messageId: doc.messageId,
-      reason: `CloudTrail event cannot be normalized: Records[${records.indexOf(oddRecord)}]: eventTime '0026-03-02T09:02:00Z' is before 1970 (year 26): no audit log holds such a time`,
+      reason: `CloudTrail event cannot be normalized: Records[${records.indexOf(oddRecord)}]: eventTime '0026-03-02T09:04:00Z' is before 1970 (year 26): no audit log holds such a time`,
     });
   });
 
-  it('quarantines only the record dated 30 February, with its reason, and publishes the rest', async () => {
+  it('quarantines only the sign-in dated 30 February, with its reason, and publishes the brute force of the other 12', async () => {
     const { records, oddRecord } = batchWith('carol', T0 + 60_000, '2026-02-30T09:01:00Z');
     const res = await handler(sqsEvent(records));
     expect(res).toEqual({ batchItemFailures: [] });
