@@ -209,7 +209,7 @@ function inRange(t: number): number | TimeRefusal {
   }
   if (t >= LATEST_RECORD_TIME) {
     return {
-      why: 'is after 2100-01-01: no audit log holds such a time (a unit mix-up or a placeholder date)',
+      why: 'is in 2100 or later: no audit log holds such a time (a unit mix-up or a placeholder date)',
     };
   }
   return t;

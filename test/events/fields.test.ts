@@ -60,7 +60,7 @@ describe('parseTime: epoch numbers in any unit', () => {
     [1.7e21, "eventTime '1.7e+21' is too large for an epoch time, even in nanoseconds"],
     [
       4102444800,
-      "eventTime '4102444800' is after 2100-01-01: no audit log holds such a time (a unit mix-up or a placeholder date)",
+      "eventTime '4102444800' is in 2100 or later: no audit log holds such a time (a unit mix-up or a placeholder date)",
     ],
   ])('refuses %p with a reason', (v, reason) => {
     expect(requireTime(v, 'eventTime')).toEqual({ reason });
@@ -110,11 +110,11 @@ describe('parseTime: only real calendar instants', () => {
     ['/Date(-62135596800000)/', 'is before 1970: no audit log holds such a time'],
     [
       '9999-12-31T23:59:59.9999999',
-      'is after 2100-01-01: no audit log holds such a time (a unit mix-up or a placeholder date)',
+      'is in 2100 or later: no audit log holds such a time (a unit mix-up or a placeholder date)',
     ],
     [
       '2100-01-01T00:00:00Z',
-      'is after 2100-01-01: no audit log holds such a time (a unit mix-up or a placeholder date)',
+      'is in 2100 or later: no audit log holds such a time (a unit mix-up or a placeholder date)',
     ],
   ])('refuses placeholders and times outside 1970-2100: %p', (v, why) => {
     expect(requireTime(v, 'id.time')).toEqual({ reason: `id.time '${v}' ${why}` });

@@ -150,7 +150,7 @@ describe('times no clock shows are refused, naming the field and the value', () 
     });
     rec.id.time = '9999-12-31T23:59:59.999Z';
     expect(reasonOf(rec)).toBe(
-      "id.time '9999-12-31T23:59:59.999Z' is after 2100-01-01: no audit log holds such a time (a unit mix-up or a placeholder date)",
+      "id.time '9999-12-31T23:59:59.999Z' is in 2100 or later: no audit log holds such a time (a unit mix-up or a placeholder date)",
     );
   });
 });

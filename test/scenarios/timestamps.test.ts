@@ -123,7 +123,7 @@ describe('tripline replay: times no clock shows', () => {
         f: file,
         line: 7,
         reason:
-          "createdDateTime '9999-12-31T23:59:59.9999999Z' is after 2100-01-01: no audit log holds such a time (a unit mix-up or a placeholder date)",
+          "createdDateTime '9999-12-31T23:59:59.9999999Z' is in 2100 or later: no audit log holds such a time (a unit mix-up or a placeholder date)",
       },
     ]);
   });

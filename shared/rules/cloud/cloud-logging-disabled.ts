@@ -33,7 +33,10 @@ function awsNarrowing(e: TriplineEvent, p: LoggingParams): string[] {
     case 'UpdateTrail':
     case 'PutEventSelectors':
     case 'PutInsightSelectors':
-      return trailNarrowing(e, p.logBuckets);
+      return trailNarrowing(
+        e,
+        Array.isArray(p.logBuckets) ? p.logBuckets.filter((b) => typeof b === 'string') : [],
+      );
     case 'UpdateDetector':
       return isFalse(e.params.enable) ? ['the GuardDuty detector is disabled'] : [];
     default:
