@@ -530,21 +530,21 @@ export function consoleLinks(f: Finding, awsRegion?: string): ConsoleLink[] {
         if (user) {
           links.push({
             label: `CloudTrail event history for user name ${oneLine(user)}${where}:`,
-            url: `${base}?Username=${encodeURIComponent(user)}`,
+            url: `${base}?Username=${urlPart(user)}`,
           });
         }
         const names = distinct(items.map((e) => e.action).filter((a) => a.length > 0));
         for (const name of names.slice(0, MAX_CLOUDTRAIL_NAMES)) {
           links.push({
             label: `CloudTrail event history for event name ${oneLine(name)}${where}:`,
-            url: `${base}?EventName=${encodeURIComponent(name)}`,
+            url: `${base}?EventName=${urlPart(name)}`,
           });
         }
         const ids = distinct([items[0]?.id, items[items.length - 1]?.id].filter((x): x is string => !!x));
         for (const id of ids) {
           links.push({
             label: `CloudTrail event ${oneLine(id)}${where}:`,
-            url: `${base}?EventId=${encodeURIComponent(id)}`,
+            url: `${base}?EventId=${urlPart(id)}`,
           });
         }
         break;
@@ -632,6 +632,14 @@ function googleAuditLog(action: string): { label: string; path: string } | undef
 // ---------------------------------------------------------------------------------------------------
 // Small helpers
 // ---------------------------------------------------------------------------------------------------
+
+/** Lone surrogates (a cut emoji, hostile data) make encodeURIComponent throw. */
+const LONE_SURROGATE_RE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
+/** A URL query value from data: lone surrogates replaced by U+FFFD, then percent-encoded (never throws). */
+function urlPart(s: string): string {
+  return encodeURIComponent(s.replace(LONE_SURROGATE_RE, '\ufffd'));
+}
 
 /** 'a, b, c and 4 more'. */
 function listSome(xs: string[], max: number): string {

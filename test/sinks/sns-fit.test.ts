@@ -6,7 +6,7 @@ import { renderSnsMessage, SNS_MAX_PUBLISH_BYTES, snsPublishBytes } from '#share
 import { SnsFindingSink } from '#shared/sinks/sns-sink';
 import { startFakeSns } from '../support/fake-sns';
 import type { FakeSns } from '../support/fake-sns';
-import { oauthChainFinding } from './fixtures';
+import { cloudTrailFinding, oauthChainFinding } from './fixtures';
 import { snsClientFor } from './sns-client';
 
 const CLIPPED = /\.\.\.\[[\d,]+ more characters clipped\]$/;
@@ -79,5 +79,22 @@ describe('SnsFindingSink: a finding with a 300 KB id', () => {
     } finally {
       client.destroy();
     }
+  });
+});
+
+describe('renderSnsMessage: text that is not well-formed UTF-16', () => {
+  // Found by `npm run fuzz`: encodeURIComponent throws URIError on a lone surrogate, so a CloudTrail
+  // finding whose user name, event name or id held one could not be rendered, hence never published.
+  it('renders CloudTrail console links for a user, event name and id holding lone surrogates', () => {
+    const f = cloudTrailFinding({ principal: 'arn:aws:iam::123456789012:user/ci\ud800' });
+    for (const e of f.evidence) {
+      e.action = `StopLogging\udc00`;
+      e.id = `id-\ud83d`;
+    }
+    const m = renderSnsMessage(f);
+    const email = (JSON.parse(m.Message) as { email: string }).email;
+    expect(email).toContain('Username=ci%EF%BF%BD');
+    expect(email).toContain('EventName=StopLogging%EF%BF%BD');
+    expect(email).toContain('\\ud800');
   });
 });
