@@ -3,7 +3,7 @@
  * exclusive marker file (two holders at once cannot both create it) and holds briefly; then either
  * releases, or "crashes": leaves the lock behind as if held by a dead process, so the next takers
  * must take over a stale lock. Prints one JSON line: acquisitions, overlaps seen, crashes. Gives up
- * after 45 s (then `acquired` falls short: the lock was lost, e.g. left behind by a live holder).
+ * after 90 s (then `acquired` falls short: the lock was lost, e.g. left behind by a live holder).
  *
  * Usage: node bin/run-ts.cjs test/state/lock-racer.ts <lock> <marker> <rounds> <dead pid> <seed>
  */
@@ -23,7 +23,7 @@ const rand = (): number => {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** A racer that cannot get the lock for this long reports itself stuck (a lock lost by its holder). */
-const DEADLINE_MS = 45_000;
+const DEADLINE_MS = 90_000;
 
 async function main(): Promise<void> {
   const until = Date.now() + DEADLINE_MS;
