@@ -6,7 +6,7 @@
 import https from 'node:https';
 import { testCa } from './https-server';
 
-const agent = new https.Agent({ ca: testCa(), keepAlive: false });
+const agent = new https.Agent({ ca: testCa(), keepAlive: true });
 
 /** Requests made through {@link testCaFetch}, for assertions on what a client sent. */
 export interface SentRequest {
