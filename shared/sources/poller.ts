@@ -37,7 +37,8 @@
  * `PollPage.availableAt` or the window end, minus each new event's own time, kept over two 24 h
  * periods). Every batch gets both ({@link BatchInfo}) so the caller can widen the engine's lateness
  * for a late source. When no event has been read for longer than `silence.afterMs` plus that lag
- * (or, for a source that never delivered, since its first poll), the run reports it in
+ * (or, for a source that never delivered and whose polls fail, since its first poll; one that never
+ * delivered and polls fine may just be empty), the run reports it in
  * `PollRunResult.silence` (and in `PollerError.silence` when the run fails): the caller raises the
  * `source-silent` finding (./health.ts).
  *
@@ -648,6 +649,9 @@ function lagOf(ck: CheckpointValue): number {
 
 function silenceOf(ck: CheckpointValue, now: number, timing: PollTiming): SilenceReport | undefined {
   if (timing.silenceAfterMs === undefined || ck.off) return undefined;
+  // A feed that never delivered and whose polls succeed may just be empty (no managed identities):
+  // only a feed that stopped, or whose polls fail, is silent.
+  if (ck.wm === undefined && ck.err === undefined) return undefined;
   const since = ck.wm ?? ck.startedAt;
   if (since === undefined) return undefined;
   const thresholdMs = timing.silenceAfterMs + lagOf(ck);

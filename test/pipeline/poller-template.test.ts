@@ -134,6 +134,14 @@ describe('watermark and lag', () => {
 });
 
 describe('silence', () => {
+  it('does not call a feed that never delivered, and polls fine, silent: it may just be empty', async () => {
+    const src = new TimedSource();
+    const opts = options(src, { silenceAfterMs: HOUR });
+    await runPoller(opts);
+    clock = T + 3 * DAY;
+    expect((await runPoller(opts)).silence).toBeUndefined();
+  });
+
   it('reports a source that never delivered and whose polls fail, with the last error', async () => {
     const src = new TimedSource();
     src.fail = new Error('HTTP 403 Authorization_RequestDenied');

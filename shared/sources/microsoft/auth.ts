@@ -118,7 +118,7 @@ export class EntraTokenSource implements TokenCredential {
 }
 
 /** What is wrong with a set of credentials, one sentence each (empty when usable). */
-export function credentialProblems(c: Partial<EntraAppCredentials>): string[] {
+export function credentialProblems(c: { [K in keyof EntraAppCredentials]?: string | undefined }): string[] {
   const out: string[] = [];
   const blank = (v: unknown): boolean => typeof v !== 'string' || v.trim() === '';
   if (blank(c.tenantId)) out.push('tenantId is missing (the Directory (tenant) ID of the app registration)');
