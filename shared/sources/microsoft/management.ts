@@ -10,8 +10,9 @@
  *   `subscriptions/list` and starts (`POST subscriptions/start`) the content types that are not
  *   enabled; "already enabled" (AF20024) is success; a start is not repeated within 15 minutes (a
  *   repeat is throttled). A listing that answers AF20022 (no subscription) starts it and reads as an
- *   empty window: there is no content from before a subscription. AF20023 (disabled by an admin)
- *   fails the poll with that reason, and the source-silent check takes it from there.
+ *   empty window: there is no content from before a subscription. A subscription found disabled
+ *   (by an admin: listed so, or AF20023 from a listing) is started again and reported; a listing
+ *   that met AF20023 also fails that run, so the gap shows in PollFailures.
  * - **Listing.** `GET subscriptions/content?contentType=…&startTime=…&endTime=…` over the template's
  *   window of `contentCreated` times (`startTime <= contentCreated < endTime`, UTC, `YYYY-MM-DDTHH:MM:SS`,
  *   at most 24 h apart, start no more than 7 days back: the registration's timing keeps to that),
@@ -257,10 +258,19 @@ class ManagementClient {
       `${this.root}/subscriptions/content?contentType=${encodeURIComponent(contentType)}&startTime=${apiTime(Math.floor(window.from / 1000) * 1000)}&endTime=${apiTime(Math.ceil(window.to / 1000) * 1000)}`;
     const a = await this.call('GET', url);
     if (a.status !== 200) {
-      if (afCode(a)?.code === 'AF20022') {
+      const af = afCode(a);
+      if (af?.code === 'AF20022') {
         // Not subscribed (never, or stopped): start it; nothing from before it can be listed.
         await this.start(contentType);
         return { items: [], next: undefined };
+      }
+      if (af?.code === 'AF20023') {
+        // Disabled under a running poller: enable it again, and fail this run so it is seen.
+        this.disabled.add(contentType);
+        await this.start(contentType);
+        throw new Error(
+          `cannot list ${contentType} content: ${af.code} ${af.message} Tripline started the subscription again; content from while it was disabled cannot be read.`,
+        );
       }
       this.fail(a, 'GET', `cannot list ${contentType} content`);
     }

@@ -310,7 +310,10 @@ describe('Management Activity API collector', () => {
     clock += 10 * MIN;
     const err = (await runPoller(pollOptions(src)).catch((e: unknown) => e)) as PollerError;
     expect(err).toBeInstanceOf(PollerError);
-    expect(err.message).toMatch(/AF20023 The subscription was disabled by a tenant admin/);
+    expect(err.message).toMatch(
+      /AF20023 The subscription was disabled by a tenant admin\. Tripline started the subscription again/,
+    );
+    expect(api.subscriptions.get('Audit.Exchange')).toBe('enabled');
 
     api.failNext({
       status: 403,
