@@ -222,6 +222,19 @@ describe('Graph collector', () => {
     expect(entra.issued).toHaveLength(2);
   });
 
+  it('fails with what to check when Graph refuses even a fresh token', async () => {
+    const unauthorized = {
+      status: 401,
+      body: { error: { code: 'InvalidAuthenticationToken', message: 'Access token validation failure.' } },
+    };
+    graph.failNext(unauthorized, unauthorized);
+    const [audits] = sources();
+    const err = (await runPoller(pollOptions(audits as PollSource)).catch((e: unknown) => e)) as PollerError;
+    expect(err.message).toMatch(/HTTP 401 InvalidAuthenticationToken/);
+    expect(err.message).toMatch(/refused even after a new one was fetched/);
+    expect(entra.issued).toHaveLength(2);
+  });
+
   it('turns the sign-in feeds off once in a tenant without Entra ID P1/P2, and keeps reading directory audits', async () => {
     graph.licensed = false;
     graph.audits.push(directoryAudit(T + 10 * MIN, { id: 'audit-1' }));

@@ -172,10 +172,10 @@ describe('Management Activity API collector', () => {
     expect(api.requests.every((r) => r.publisher === publisher)).toBe(true);
   });
 
-  it('counts a record that the API repeats in another blob, a day later, once', async () => {
+  it('counts a record that the API repeats in the same blob and in another blob a day later once', async () => {
     api.subscriptions.set('Audit.Exchange', 'enabled');
     const rec = ualRecord(T + 5 * MIN, { id: 'same-record' });
-    ex(T + 10 * MIN, [rec, ualRecord(T + 6 * MIN, { id: 'other' })]);
+    ex(T + 10 * MIN, [rec, ualRecord(T + 6 * MIN, { id: 'other' }), rec]);
     clock = T + HOUR;
     const src = exchange(sources());
     await runPoller(pollOptions(src));
@@ -183,6 +183,7 @@ describe('Management Activity API collector', () => {
     clock = T + DAY + HOUR;
     const second = await runPoller(pollOptions(src));
     expect(second.ledgerDuplicates).toBe(1);
+    expect(delivered.filter((e) => e.id === 'same-record')).toHaveLength(1);
     expect(delivered.map((e) => e.id)).toEqual(['same-record', 'other', 'new']);
   });
 
