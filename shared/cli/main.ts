@@ -20,14 +20,18 @@ import type { RuleDefinition } from '../engine/rule';
 import type { SourceId } from '../events/types';
 import { replay } from '../replay/replay';
 import type { QuarantineEntry, ReplayOptions, ReplaySummary } from '../replay/replay';
+import { renderReport } from '../report/html';
 import { ALL_RULES } from '../rules/index';
 import { StateStoreError } from '../state/port';
 import { UsageError, closest, parseArgs } from './args';
 import { ConfigError, loadConfig } from './config';
 import type { ReplayConfig } from './config';
 import { REPLAY_FLAGS, RULES_FLAGS, mainHelp, replayHelp, rulesHelp } from './help';
+import { safeJson, safeText } from '../text/safe';
 import { ProgressDisplay } from './progress';
+import { ReportFile } from './report-file';
 import {
+  bytes,
   detailsBlock,
   detailsFor,
   findingsTable,
@@ -139,8 +143,9 @@ function ignoreEpipe(): void {
   }
 }
 
+/** One message line on stderr, through the output-safety layer (messages quote paths and data). */
 function say(ctx: Ctx, line: string): void {
-  ctx.err.write(`tripline: ${line}\n`);
+  ctx.err.write(`tripline: ${safeText(line)}\n`);
 }
 
 function report(err: unknown, ctx: Ctx): number {
@@ -159,7 +164,8 @@ function report(err: unknown, ctx: Ctx): number {
   }
   const msg = err instanceof Error ? err.message : String(err);
   say(ctx, `internal error: ${msg}`);
-  if (ctx.env['TRIPLINE_DEBUG'] && err instanceof Error && err.stack) ctx.err.write(`${err.stack}\n`);
+  if (ctx.env['TRIPLINE_DEBUG'] && err instanceof Error && err.stack)
+    ctx.err.write(`${err.stack.split('\n').map(safeText).join('\n')}\n`);
   else say(ctx, 'this is a bug in Tripline; run again with TRIPLINE_DEBUG=1 for details and report it.');
   return EXIT.INTERNAL;
 }
@@ -265,7 +271,7 @@ class QuarantineFile {
 
   add(q: QuarantineEntry): void {
     this.count++;
-    this.buf += `${JSON.stringify({ file: q.file, line: q.line ?? null, reason: q.reason, excerpt: q.excerpt ?? null })}\n`;
+    this.buf += `${safeJson({ file: q.file, line: q.line ?? null, reason: q.reason, excerpt: q.excerpt ?? null })}\n`;
     if (this.buf.length >= 1 << 16) this.drain();
   }
 
@@ -326,9 +332,12 @@ async function replayCommand(argv: readonly string[], ctx: Ctx): Promise<number>
   let shownRecords = 0;
   const qfile =
     quarantineArg === undefined ? undefined : await QuarantineFile.open(abs(quarantineArg), quarantineArg);
+  const reportArg = str('report');
+  const reportFile = reportArg === undefined ? undefined : await ReportFile.open(abs(reportArg), reportArg);
   const exclude: string[] = [];
   if (stateAbs) exclude.push(stateAbs, `${stateAbs}.lock`);
   if (quarantineArg !== undefined) exclude.push(abs(quarantineArg));
+  if (reportArg !== undefined) exclude.push(abs(reportArg));
 
   const opts: ReplayOptions = {
     state: stateAbs ?? ':memory:',
@@ -336,6 +345,7 @@ async function replayCommand(argv: readonly string[], ctx: Ctx): Promise<number>
     cwd: ctx.cwd,
     exclude,
     reprocess: flags.has('reprocess'),
+    keepEvidence: reportFile !== undefined,
     onFileProblem: (q) => {
       qfile?.add(q);
       progress.log(`tripline: ${q.file}: ${q.reason}`);
@@ -363,6 +373,7 @@ async function replayCommand(argv: readonly string[], ctx: Ctx): Promise<number>
   } catch (err) {
     progress.done();
     await qfile?.close().catch(() => undefined);
+    await reportFile?.discard();
     // Without a config file the shipped rules themselves are broken: that is a bug (exit 3).
     if (err instanceof RuleValidationError && configArg !== undefined) {
       throw new ConfigError(
@@ -435,13 +446,14 @@ async function replayCommand(argv: readonly string[], ctx: Ctx): Promise<number>
       'nothing readable in the given paths (see the problems above). Give exported audit logs: JSON lines, ' +
         `JSON documents or arrays, or CSV with an AuditData column; or force the source with --source. ${hint}`,
     );
+    await reportFile?.discard();
     return EXIT.USAGE;
   }
 
   // Results.
   if (format === 'jsonl') {
     let text = '';
-    for (const f of summary.findings) text += `${JSON.stringify(f)}\n`;
+    for (const f of summary.findings) text += `${safeJson(f)}\n`;
     if (text) ctx.out.write(text);
     ctx.err.write(`${summaryLine(summary)}\n`);
   } else {
@@ -457,6 +469,17 @@ async function replayCommand(argv: readonly string[], ctx: Ctx): Promise<number>
     }
     text += `\n${summaryBlock(summary, st)}`;
     ctx.out.write(text);
+  }
+  if (reportFile) {
+    const html = renderReport({
+      summary,
+      rules: ctx.rules,
+      generatedAt: new Date(),
+      inputs: positionals,
+      version: version(),
+    });
+    const size = await reportFile.write(html);
+    say(ctx, `report written to ${reportFile.shown} (${bytes(size)})`);
   }
   if (failOn !== undefined) {
     const hit = summary.findings.filter((f) => severityRank(f.severity) >= severityRank(failOn)).length;

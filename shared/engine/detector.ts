@@ -79,6 +79,13 @@ export interface ProcessOptions {
    * from `now`, so a poller catching up after an outage still counts what it reads. Never after `now`.
    */
   watermark?: number | undefined;
+  /**
+   * Lateness for every event of this batch, instead of the detector's (a poller's source whose
+   * observed lag exceeds the configured lateness). State kept by this batch covers it; state written
+   * by batches with a smaller lateness keeps only theirs, so set the detector's `lateness` to a
+   * source's usual lag and use this for the exceptions.
+   */
+  lateness?: Duration | undefined;
 }
 
 /** An event left out of (some) rules, and why. */
@@ -324,9 +331,15 @@ export class Detector {
     if (!live) this.highWater = after;
     result.clock = after;
     const ioNow = Number.isFinite(before) ? before : (events[0] as TriplineEvent).time;
-    const clock: KindClock = { now: after, latenessMs: this.retainLatenessMs };
-    const isLate = (e: TriplineEvent) =>
-      Number.isFinite(before) && e.time < before - this.latenessFor(e.source);
+    let batchLateness: number | undefined;
+    if (opts.lateness !== undefined) {
+      batchLateness = parseDuration(opts.lateness);
+      if (batchLateness === undefined)
+        throw new Error(`lateness '${String(opts.lateness)}' is not a duration like "2h"`);
+    }
+    const latenessOf = (src: SourceId): number => batchLateness ?? this.latenessFor(src);
+    const clock: KindClock = { now: after, latenessMs: Math.max(this.retainLatenessMs, batchLateness ?? 0) };
+    const isLate = (e: TriplineEvent) => Number.isFinite(before) && e.time < before - latenessOf(e.source);
 
     const fail = (ruleId: string, eventId: string, err: unknown) => {
       const prev = errors.get(ruleId);
@@ -351,7 +364,7 @@ export class Detector {
           eventId: e.id,
           source: e.source,
           time: e.time,
-          reason: `dated ${new Date(e.time).toISOString()}, more than ${formatDuration(this.latenessFor(e.source))} (the lateness) before the trusted clock ${new Date(before).toISOString()}: too late for stateful rules`,
+          reason: `dated ${new Date(e.time).toISOString()}, more than ${formatDuration(latenessOf(e.source))} (the lateness) before the trusted clock ${new Date(before).toISOString()}: too late for stateful rules`,
         });
       }
       for (const r of this.ruleSet.candidates(e)) {
@@ -618,7 +631,7 @@ export class Detector {
     const out: Array<Fire | undefined> = [];
     const first = hits[0] as Hit;
     const r = first.rule;
-    const retainMs = this.retainLatenessMs;
+    const retainMs = clock.latenessMs;
     if (r.kind === 'threshold') {
       const res = thresholdApply(
         w.item ? w.value : undefined,
@@ -915,7 +928,7 @@ export class Detector {
       w.value = val;
       let maxT = latest;
       for (const x of val.s) if (x[1] > maxT) maxT = x[1];
-      w.expiresAt = Math.max(w.expiresAt, maxT + s.windowMs + this.retainLatenessMs);
+      w.expiresAt = Math.max(w.expiresAt, maxT + s.windowMs + clock.latenessMs);
     }
     return out;
   }

@@ -10,7 +10,7 @@
  */
 import { grantApp } from './consent';
 import {
-  UNKNOWN_TENANT,
+  emptyParams,
   fail,
   firstGuid,
   firstStr,
@@ -23,6 +23,7 @@ import {
   setParam,
   str,
   syntheticId,
+  UNKNOWN_TENANT,
 } from './fields';
 import type { Obj } from './fields';
 import { cleanIp } from './ip';
@@ -191,7 +192,7 @@ export function normalizeM365(rec: Obj, ctx: NormalizeContext = {}): NormalizeRe
     action = action.slice(0, -1);
   }
 
-  const params: Record<string, ParamValue> = {};
+  const params = emptyParams();
   pairsToParams(params, rec[K.Parameters], 'Name', 'Value');
   pairsToParams(params, rec[K.ModifiedProperties], 'Name', 'NewValue');
   pairsToParams(params, rec[K.ExtendedProperties], 'Name', 'Value');

@@ -62,6 +62,11 @@ export interface RunBatchDeps {
    */
   watermark?: number | undefined;
   /**
+   * Lateness for this batch's events instead of the detector's (ms): a poller's source whose observed
+   * lag exceeds the configured lateness. See `ProcessOptions.lateness`.
+   */
+  lateness?: number | undefined;
+  /**
    * How long a publish claim (and an outbox entry) is remembered. Must exceed the longest time the same
    * finding id can be emitted again: the longest suppression window plus the lateness, and the time a
    * record can be redelivered (SQS retention, DLQ redrive). See {@link claimTtlFor}.
@@ -149,7 +154,7 @@ export async function runBatch(
   events: readonly TriplineEvent[],
   deps: RunBatchDeps,
 ): Promise<RunBatchResult> {
-  const { detector, store, sink, now, claimTtlMs, watermark } = deps;
+  const { detector, store, sink, now, claimTtlMs, watermark, lateness } = deps;
 
   const seen = new Set<string>();
   const unique: TriplineEvent[] = [];
@@ -164,7 +169,11 @@ export async function runBatch(
 
   const outboxErrors: string[] = [];
   const [detected, boxes] = await Promise.all([
-    detector.process(unique, watermark === undefined ? { now } : { now, watermark }),
+    detector.process(unique, {
+      now,
+      ...(watermark === undefined ? {} : { watermark }),
+      ...(lateness === undefined ? {} : { lateness }),
+    }),
     readOutboxes(store, tenants, now).catch((e: unknown) => {
       outboxErrors.push(`could not read the outbox: ${errorText(e)}`);
       return new Map<string, OutboxSnapshot>();

@@ -130,6 +130,8 @@ export interface ReplayOptions {
   maxSkew?: Duration | undefined;
   /** The machine's clock (tests). */
   now?: (() => number) | undefined;
+  /** Keep the events the findings' evidence names, raw records included, in `evidenceEvents` (for a report). */
+  keepEvidence?: boolean | undefined;
 }
 
 /** Everything a replay did, for the closing summary. */
@@ -145,6 +147,8 @@ export interface ReplaySummary {
   bytes: number;
   recordsRead: number;
   eventsNormalized: number;
+  /** Events normalized per source. */
+  eventsBySource: Partial<Record<SourceId, number>>;
   /** Records that could not be read or normalized (file-level problems are in `fileProblems`). */
   quarantined: number;
   /** Quarantined records per reason, most frequent first. */
@@ -178,6 +182,11 @@ export interface ReplaySummary {
    * other records of this run name, because no `tenant` option was given.
    */
   inferredTenant?: { tenant: string; events: number } | undefined;
+  /**
+   * With `keepEvidence`: the events of this replay that the findings' evidence names (by source and
+   * id), in time order. Evidence from an earlier replay into the same state is not among them.
+   */
+  evidenceEvents?: TriplineEvent[] | undefined;
   elapsedMs: number;
 }
 
@@ -285,6 +294,7 @@ export async function replay(paths: readonly string[], opts: ReplayOptions = {})
     bytes: 0,
     recordsRead: 0,
     eventsNormalized: 0,
+    eventsBySource: {},
     quarantined: 0,
     quarantineReasons: [],
     quarantine: [],
@@ -462,6 +472,7 @@ async function run(
     onProgress?.({ phase: 'read', done: totalBytes, total: totalBytes });
   }
   summary.eventsNormalized = events.length;
+  for (const e of events) summary.eventsBySource[e.source] = (summary.eventsBySource[e.source] ?? 0) + 1;
   summary.quarantineReasons = [...reasons]
     .map(([reason, count]) => ({ reason, count }))
     .sort((a, b) => b.count - a.count);
@@ -585,4 +596,13 @@ async function run(
   summary.newFindings = created.size;
   for (const f of summary.findings) summary.findingsBySeverity[f.severity]++;
   summary.ruleErrors = [...ruleErrors.values()];
+  if (opts.keepEvidence) {
+    const wanted = new Set<string>();
+    for (const f of summary.findings) for (const ev of f.evidence) wanted.add(`${ev.source}\u0000${ev.id}`);
+    summary.evidenceEvents = [];
+    for (const e of events) {
+      const k = `${e.source}\u0000${e.id}`;
+      if (wanted.delete(k)) summary.evidenceEvents.push(e);
+    }
+  }
 }

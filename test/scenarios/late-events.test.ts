@@ -55,6 +55,22 @@ describe('a failed sign-in that arrives late', () => {
     }
   });
 
+  it("a lagging source's batches, given their own 4 h lateness, admit the 3 h late failure the detector's 2 h would refuse", async () => {
+    const { d } = await detector({ rules: rules('brute-force') });
+    await d.process(events(nine()), { now: BASE + 9 * MIN, lateness: '4h' });
+    const late = events([failure(BASE + 9 * MIN + 30_000)]);
+    const r = await d.process(late, { now: BASE + 3 * HOUR, lateness: '4h' });
+    expect(r.late).toEqual([]);
+    expect(r.findings.map((f) => [f.principal, f.count])).toEqual([['finance@contoso.com', 10]]);
+  });
+
+  it('a batch lateness that is not a duration is refused with the value named', async () => {
+    const { d } = await detector({ rules: rules('brute-force') });
+    await expect(d.process(events(nine()), { now: BASE + 9 * MIN, lateness: 'soon' })).rejects.toThrow(
+      /lateness 'soon' is not a duration/,
+    );
+  });
+
   // Each day's file ends with a long quiet stretch, so a batch that holds the burst's end also holds
   // records hours newer: the shape that made a batch's newest event expire the burst.
   const midnight = Date.parse('2026-03-03T00:00:00Z');
