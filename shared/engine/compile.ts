@@ -23,7 +23,7 @@ export interface RuleOverride {
   window?: string | number | undefined;
   history?: string | number | undefined;
   learning?: string | number | undefined;
-  /** new_terms: terms that never fire (they still keep the group's baseline alive). */
+  /** new_terms: terms that never fire (they still keep the group's baseline alive), added to the rule's own. */
   allow?: string[] | undefined;
   /** App or client ids whose events the rule ignores, before any state is touched. */
   allowApps?: string[] | undefined;
@@ -242,7 +242,8 @@ function compileOne(
       const l = parseDuration(o.learning ?? d.learning ?? '1d');
       if (l === undefined) bad('learning', 'is not a duration like "1d"');
       learningMs = l ?? DAY;
-      allow = new Set((o.allow ?? d.allow ?? []).map((s) => s.toLowerCase()));
+      // A config's terms are added to the rule's own (Microsoft's mail clients stay allowed).
+      allow = new Set([...(d.allow ?? []), ...(o.allow ?? [])].map((s) => s.toLowerCase()));
       break;
     }
     case 'sequence':

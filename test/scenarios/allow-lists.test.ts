@@ -2,10 +2,12 @@
  * Observation 15 of issue 6 and deliver item 6: allow lists for every rule kind (app id, principal,
  * CIDR), applied before any state is touched; the runbooks that say "allow-list" point at them.
  */
+import { validateConfig } from '#shared/cli/config';
 import { Detector, RuleValidationError } from '#shared/engine/index';
+import { ALL_RULES } from '#shared/rules/index';
 import oauthChain from '#shared/rules/oauth/oauth-chain';
 import { EmbeddedStateStore } from '#shared/state/embedded';
-import { BASE, MIN, consentAudit, detector, events, mailItemsAccessed, rules, signIn } from './support';
+import { BASE, DAY, MIN, consentAudit, detector, events, mailItemsAccessed, rules, signIn } from './support';
 
 const APP = '6f2d8c41-3a9e-4b7d-9c15-e0a4b2f7d381';
 const chainRecords = () => [
@@ -86,5 +88,63 @@ describe('allow lists', () => {
         "password-spray (allowIps): '10.0.0.0/33' is not an IP address or CIDR range",
       );
     }
+  });
+
+  it("a client added to mail-unusual-client's allow list is quiet and Microsoft's own clients stay allowed", async () => {
+    const OUTLOOK_MOBILE = '27922004-5251-4030-b22d-91ecd9a37ea4';
+    const SANCTIONED = '9e5f94bc-e8a4-4e73-b8be-63364c29d753';
+    const OTHER = '3f0d2a7e-1c4b-4e8a-9d6f-5b2c7a1e0f93';
+    const read = (at: number, client: string) =>
+      mailItemsAccessed({
+        user: 'bob@contoso.com',
+        at,
+        appId: '00000002-0000-0ff1-ce00-000000000000',
+        clientAppId: client,
+      });
+    const { d } = await detector({
+      rules: rules('mail-unusual-client'),
+      overrides: { 'mail-unusual-client': { allow: [SANCTIONED.toUpperCase()] } },
+    });
+    for (let day = 0; day < 10; day++)
+      await d.process(events([read(BASE + day * DAY, 'd3590ed6-52b3-4102-aeff-aad2292ab01c')]), {
+        now: BASE + day * DAY,
+      });
+    const at = BASE + 10 * DAY;
+    const r = await d.process(
+      events([read(at, SANCTIONED), read(at + 1, OUTLOOK_MOBILE), read(at + 2, OTHER)]),
+      {
+        now: at + 2,
+      },
+    );
+    expect(r.findings.map((f) => f.title)).toEqual([
+      `bob@contoso.com's mailbox read by client ${OTHER} not seen in 14 days`,
+    ]);
+  });
+
+  it('every runbook or false-positive note that says allow-list gives a config the validator and the engine accept', async () => {
+    const store = await EmbeddedStateStore.open(':memory:');
+    let snippets = 0;
+    for (const r of ALL_RULES) {
+      for (const text of [...r.runbook, ...(r.falsePositives ?? [])]) {
+        // An instruction ("allow-list its app id ...") must say how; "before they are allow-listed" need not.
+        if (!/allow-list (its|their|the|them)\b/i.test(text)) continue;
+        const m = /`("overrides": .*?)`/.exec(text);
+        expect({ rule: r.id, text, snippet: m !== null }).toEqual({ rule: r.id, text, snippet: true });
+        const doc: unknown = JSON.parse(
+          `{${(m as RegExpExecArray)[1] as string}}`.replace(
+            /"<[^>]*>"/g,
+            '"6f2d8c41-3a9e-4b7d-9c15-e0a4b2f7d381"',
+          ),
+        );
+        const v = validateConfig(doc);
+        expect({ rule: r.id, problems: v.ok ? [] : v.problems }).toEqual({ rule: r.id, problems: [] });
+        if (v.ok)
+          expect(
+            () => new Detector({ rules: ALL_RULES, store, overrides: v.config.overrides }),
+          ).not.toThrow();
+        snippets++;
+      }
+    }
+    expect(snippets).toBeGreaterThanOrEqual(4);
   });
 });

@@ -50,23 +50,30 @@ describe('a future-dated record', () => {
     expect(r.findings.map((f) => [f.principal, f.count])).toEqual([['finance@contoso.com', 10]]);
   });
 
-  it("another user's record dated a day ahead does not reset a 10-day mail-client baseline", async () => {
-    const { d } = await detector({ rules: rules('mail-unusual-client') });
-    const history = Array.from({ length: 10 }, (_, i) =>
-      mailItemsAccessed({ user: 'bob@contoso.com', at: BASE - (10 - i) * DAY, appId: OUTLOOK }),
-    );
-    for (const [i, rec] of history.entries()) await d.process(events([rec]), { now: BASE - (10 - i) * DAY });
-    const r = await d.process(
-      events([
-        mailItemsAccessed({ user: 'carol@contoso.com', at: BASE + DAY, appId: OUTLOOK }),
-        mailItemsAccessed({ user: 'bob@contoso.com', at: BASE, appId: EVIL }),
-      ]),
-      { now: BASE + MIN },
-    );
-    expect(r.findings.map((f) => [f.ruleId, f.principal])).toEqual([
-      ['mail-unusual-client', 'bob@contoso.com'],
-    ]);
-  });
+  it.each([
+    ['a day', 1],
+    ['30 days', 30],
+  ])(
+    "another user's record dated %s ahead does not reset a 10-day mail-client baseline",
+    async (_label, ahead) => {
+      const { d } = await detector({ rules: rules('mail-unusual-client') });
+      const history = Array.from({ length: 10 }, (_, i) =>
+        mailItemsAccessed({ user: 'bob@contoso.com', at: BASE - (10 - i) * DAY, appId: OUTLOOK }),
+      );
+      for (const [i, rec] of history.entries())
+        await d.process(events([rec]), { now: BASE - (10 - i) * DAY });
+      const r = await d.process(
+        events([
+          mailItemsAccessed({ user: 'carol@contoso.com', at: BASE + ahead * DAY, appId: OUTLOOK }),
+          mailItemsAccessed({ user: 'bob@contoso.com', at: BASE, appId: EVIL }),
+        ]),
+        { now: BASE + MIN },
+      );
+      expect(r.findings.map((f) => [f.ruleId, f.principal])).toEqual([
+        ['mail-unusual-client', 'bob@contoso.com'],
+      ]);
+    },
+  );
 
   it('in replay, a record dated next month is quarantined (file and line) and the saved state keeps the baselines', async () => {
     const dir = tempDir();

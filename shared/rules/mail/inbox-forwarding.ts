@@ -43,5 +43,7 @@ export default defineRule<ForwardingParams>({
     "Treat the mailbox as compromised: revoke the user's sessions, reset the password, check MFA methods and recent sign-ins from the IP in the evidence.",
     'Search the audit log for other rules or forwarding to the same destination in other mailboxes.',
   ],
-  falsePositives: ['Users forwarding to a personal address that policy allows; add it to allowDestinations.'],
+  falsePositives: [
+    'Users forwarding to a personal address that policy allows; allow-list the destination (config `"overrides": {"inbox-forwarding": {"params": {"allowDestinations": ["<address or @domain>"]}}}`).',
+  ],
 });

@@ -28,6 +28,6 @@ export default defineRule({
     'Check MailItemsAccessed for this ClientAppId across other mailboxes: one app on many mailboxes points to oauth-chain.',
   ],
   falsePositives: [
-    'A user starts using a new sanctioned mail app or device client; add its id to the allow list.',
+    'A user starts using a new sanctioned mail app or device client; allow-list its ClientAppId (config `"overrides": {"mail-unusual-client": {"allow": ["<client app id>"]}}`, added to the Microsoft clients allowed already).',
   ],
 });

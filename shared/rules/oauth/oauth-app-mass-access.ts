@@ -31,5 +31,7 @@ export default defineRule({
   window: '72h',
   unit: 'reads and exports by the app',
   runbook: ['See oauth-chain.'],
-  falsePositives: ['Backup and archiving apps read at volume by design; allow-list them in oauth-chain.'],
+  falsePositives: [
+    'Backup and archiving apps read at volume by design; allow-list their app id for oauth-chain (config `"overrides": {"oauth-chain": {"allowApps": ["<app id>"]}}`).',
+  ],
 });
