@@ -270,7 +270,8 @@ export class Detector {
       stateReads: 0,
       stateWrites: 0,
       conflicts: 0,
-      fires: {},
+      // Keyed by rule id (a custom rule may be named anything): no prototype to collide with.
+      fires: Object.create(null) as Record<string, number>,
       quarantined: 0,
       late: 0,
       duplicates: 0,

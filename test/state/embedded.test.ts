@@ -355,3 +355,26 @@ describe('EmbeddedStateStore under engine-sized batches', () => {
     await store.close();
   });
 });
+
+describe('EmbeddedStateStore keys from data', () => {
+  it.each(['__proto__', 'constructor', 'toString', 'hasOwnProperty'])(
+    'an item keyed %s is stored, saved and read back like any other',
+    async (word) => {
+      const path = await tempPath();
+      const now = Date.parse('2026-03-03T09:00:00Z');
+      const store = await EmbeddedStateStore.open(path);
+      const keys = [word, `nt|tenant|mail-unusual-client|${word}`];
+      const res = await store.write(
+        keys.map((key) => ({ key, expectedVersion: 0, expiresAt: now + DAY, value: { [word]: [1, 2] } })),
+        now,
+      );
+      expect(res.conflicts).toEqual([]);
+      await store.close();
+      const again = await EmbeddedStateStore.open(path);
+      const got = await again.get([...keys, 'absent'], now);
+      expect([...got.keys()].sort()).toEqual([...keys].sort());
+      for (const k of keys) expect(Object.entries(got.get(k)?.value as object)).toEqual([[word, [1, 2]]]);
+      await again.close();
+    },
+  );
+});
