@@ -24,6 +24,7 @@ import { formatDuration, parseDuration } from './duration';
 import { StateConflictError } from './errors';
 import type { RuleErrorReport } from './errors';
 import { severityRank } from './findings';
+import { findingValueProblem } from './state-shapes';
 import type { EvidenceItem, Finding, Severity } from './findings';
 import {
   NewTermsGroup,
@@ -939,7 +940,9 @@ export class Detector {
     fires: Fire[],
   ): Array<{ finding: Finding; created: boolean } | undefined> {
     const rule = (fires[0] as Fire).rule;
-    const stored = w.item ? (w.value as FindingValue) : undefined;
+    // A finding item of the wrong shape (a damaged state file) is read as absent, never trusted.
+    const stored =
+      w.item && findingValueProblem(w.value) === undefined ? (w.value as FindingValue) : undefined;
     let cur: FindingValue | undefined = stored ? { ...stored, f: this.hydrate(stored.f, rule) } : undefined;
     let created = false;
     let updatedExisting = false;

@@ -5,3 +5,4 @@ export * from './errors';
 export * from './fields';
 export * from './findings';
 export * from './rule';
+export * from './state-shapes';

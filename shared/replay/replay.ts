@@ -26,6 +26,7 @@ import type { RuleErrorReport } from '../engine/errors';
 import { severityRank } from '../engine/findings';
 import type { Finding, Severity } from '../engine/findings';
 import type { Duration, RuleDefinition, RuleParams } from '../engine/rule';
+import { stateValueProblem } from '../engine/state-shapes';
 import { formatDuration, parseDuration } from '../engine/duration';
 import { normalize } from '../events/normalize';
 import type { NormalizeOptions } from '../events/normalize';
@@ -284,7 +285,9 @@ export async function replay(paths: readonly string[], opts: ReplayOptions = {})
   // Rules and overrides are checked before the state file is touched, so a config typo fails fast.
   compileRules(rules, { overrides: opts.overrides, globals: opts.globals });
   const ownStore = typeof stateOpt === 'string';
-  const own = ownStore ? await EmbeddedStateStore.open(stateOpt) : undefined;
+  const own = ownStore
+    ? await EmbeddedStateStore.open(stateOpt, { checkValue: stateValueProblem })
+    : undefined;
   const store: StateStore = own ?? (stateOpt as StateStore);
   const summary: ReplaySummary = {
     state: typeof stateOpt === 'string' ? stateOpt : store.name,

@@ -112,10 +112,16 @@ export class EmbeddedStateStore implements StateStore {
    * path: the file is locked for this process, loaded if it exists (created on the first flush
    * otherwise; missing parent directories are created).
    *
+   * `opts.checkValue` says what is wrong with an item's value for its key (the engine's
+   * `stateValueProblem`), so a file whose items have the wrong shape is reported as corrupt on load.
+   *
    * @throws StateStoreError when the file is corrupt, from a newer Tripline, unreadable, or locked by
    * another live process. The message names the file and what to do.
    */
-  static async open(path: string): Promise<EmbeddedStateStore> {
+  static async open(
+    path: string,
+    opts: { checkValue?: ((key: string, value: unknown) => string | undefined) | undefined } = {},
+  ): Promise<EmbeddedStateStore> {
     if (path === MEMORY) return new EmbeddedStateStore(undefined, undefined);
     if (typeof path !== 'string' || path.length === 0) {
       throw new StateStoreError(`embedded: state path must be a file path or ':memory:'`, STORE);
@@ -132,7 +138,7 @@ export class EmbeddedStateStore implements StateStore {
     const store = new EmbeddedStateStore(abs, lock);
     try {
       await store.removeLeftoverTempFiles();
-      await store.load();
+      await store.load(opts.checkValue);
     } catch (err) {
       await lock.release();
       throw err;
@@ -306,7 +312,7 @@ export class EmbeddedStateStore implements StateStore {
     );
   }
 
-  private async load(): Promise<void> {
+  private async load(checkValue?: (key: string, value: unknown) => string | undefined): Promise<void> {
     const path = this.path as string;
     let data: Buffer;
     try {
@@ -389,6 +395,8 @@ export class EmbeddedStateStore implements StateStore {
         throw corrupt(`line ${lineNo} is not an item {"key","version","expiresAt","value"}`);
       }
       if (this.items.has(r.key)) throw corrupt(`line ${lineNo} repeats key ${JSON.stringify(r.key)}`);
+      const problem = checkValue?.(r.key, r.value);
+      if (problem !== undefined) throw corrupt(`line ${lineNo}, item ${JSON.stringify(r.key)}: ${problem}`);
       this.items.set(r.key, {
         version: r.version as number,
         expiresAt: r.expiresAt,

@@ -1,12 +1,12 @@
 /**
  * The fuzz suite, small and seeded so CI stays fast and a failure reproduces (`FUZZ_SEED=<n>`):
  * mutated vendor-format records and damaged or pathological files through the real reader,
- * normalizers, replay and renderers. `npm run fuzz` runs the long mode (20,000 records, 2,000 files).
+ * normalizers, replay and renderers, and damaged state files. `npm run fuzz` runs the long mode (20,000 records, 2,000 files).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fuzzFiles, fuzzRecords, mutate, rng, seedRecords } from './harness';
+import { fuzzFiles, fuzzRecords, fuzzStateFiles, mutate, rng, seedRecords } from './harness';
 import { FUZZ_SEED } from './seed';
 
 let dir: string;
@@ -28,6 +28,12 @@ describe('fuzz (seeded, small)', () => {
     expect(report.failures).toEqual([]);
     expect(report.fileProblems + report.quarantined).toBeGreaterThan(0);
   }, 60_000);
+
+  it('damaged state files: the replay completes or names the corrupt file, never another exception', async () => {
+    const report = await fuzzStateFiles(12, FUZZ_SEED, join(dir, 'state'));
+    expect(report?.failures).toEqual([]);
+    expect(report?.inputs).toBe(12);
+  }, 120_000);
 
   it('mutations are reproducible from the seed', async () => {
     const seeds = await seedRecords();

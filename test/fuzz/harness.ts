@@ -7,9 +7,7 @@
  * Used by test/fuzz/fuzz.test.ts (small, in CI) and test/fuzz/run.ts (`npm run fuzz`: 20,000 records
  * and 2,000 files, one summary line).
  *
- * State files: fuzzing corrupted state files waits for the engine rework of issue 6 (the state file
- * shape validation of issue 13 item 3 lands with it, in shared/state/embedded.ts). Its place is
- * {@link fuzzStateFiles} below: same shape (count, seed, dir) and a `FuzzReport`.
+ * State files: {@link fuzzStateFiles} damages a state file the example story left and replays into it.
  */
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -478,13 +476,73 @@ export async function fuzzFiles(count: number, seed: number, dir: string): Promi
   return report;
 }
 
+const ROOT = join(__dirname, '..', '..');
+
 /**
- * Corrupted state files (wrong shape, truncated, huge, hostile keys) through EmbeddedStateStore:
- * waits for issue 6 (the engine and state rework) and issue 13 item 3 (state file shape validation
- * in shared/state/embedded.ts). Reports nothing until then.
+ * Corrupted state files through EmbeddedStateStore and the engine: a state file the example story
+ * left, then per file one damage: an item's value with a field of the wrong type, removed, renamed to
+ * a prototype key or turned into its JSON text (`mutate`), or the file itself truncated, a byte
+ * flipped, a line repeated or dropped, the header's count wrong. The example is replayed again into
+ * each (`--reprocess`). What must hold: the replay completes (a value of the wrong shape is read as
+ * empty state, never trusted and never a crash) or is refused with a `StateStoreError` naming the
+ * file ("... is corrupt (...)"); no other exception, no rule error.
  */
-export function fuzzStateFiles(_count: number, _seed: number, _dir: string): Promise<FuzzReport | undefined> {
-  return Promise.resolve(undefined);
+export async function fuzzStateFiles(
+  count: number,
+  seed: number,
+  dir: string,
+): Promise<FuzzReport | undefined> {
+  mkdirSync(dir, { recursive: true });
+  const report: FuzzReport = {
+    inputs: 0,
+    normalized: 0,
+    quarantined: 0,
+    fileProblems: 0,
+    findings: 0,
+    failures: [],
+  };
+  const base = join(dir, 'base.json');
+  await replay(['examples/'], { cwd: ROOT, state: base, rules: ALL_RULES });
+  const text = readFileSync(base, 'utf8');
+  const lines = text.split('\n').filter((l) => l !== '');
+  const r = rng(seed);
+  for (let i = 0; i < count; i++) {
+    const path = join(dir, `${String(i).padStart(5, '0')}-state.json`);
+    let data: string;
+    const op = r() < 0.7 ? 0 : 1 + int(r, 5);
+    const items = lines.slice(1);
+    if (op === 0 && items.length) {
+      // A value of the wrong shape.
+      const at = int(r, items.length);
+      const item = JSON.parse(items[at] as string) as { value: unknown };
+      item.value = mutate(item.value, r);
+      items[at] = JSON.stringify(item);
+      data = [lines[0], ...items].join('\n') + '\n';
+    } else if (op === 1) data = text.slice(0, int(r, text.length));
+    else if (op === 2) {
+      const b = Buffer.from(text);
+      b[int(r, b.length)] = int(r, 256);
+      data = b.toString('latin1');
+    } else if (op === 3 && items.length) data = [lines[0], ...items, pick(r, items)].join('\n') + '\n';
+    else if (op === 4 && items.length) data = [lines[0], ...items.slice(1)].join('\n') + '\n';
+    else data = [String(lines[0]).replace(/"items":\d+/, '"items":7'), ...items].join('\n') + '\n';
+    writeFileSync(path, data);
+    report.inputs++;
+    try {
+      const s = await replay(['examples/'], { cwd: ROOT, state: path, rules: ALL_RULES, reprocess: true });
+      report.normalized++;
+      report.findings += s.findings.length;
+      if (s.ruleErrors.length)
+        report.failures.push(
+          `state ${path} (damage ${op}): rules threw: ${s.ruleErrors.map((e) => `${e.ruleId}: ${e.message}`).join('; ')}`,
+        );
+    } catch (e) {
+      const err = e as Error;
+      if (err.name === 'StateStoreError' && err.message.includes(path)) report.fileProblems++;
+      else report.failures.push(`state ${path} (damage ${op}): replay threw ${err.name}: ${err.message}`);
+    }
+  }
+  return report;
 }
 
 /** How many files a folder holds (for the summary). */
