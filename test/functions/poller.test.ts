@@ -124,7 +124,44 @@ describe('poller handler', () => {
     expect(out.logs(/cannot start/)[0]).toMatchObject({ level: 'ERROR' });
   });
 
-  it('says no source is registered yet with the empty default registry', () => {
-    expect(() => pollSourceFor('workspace')).toThrow(/this build polls: no source yet/);
+  it('lists what the default registry polls when SOURCE names a source this build cannot poll', () => {
+    expect(() => pollSourceFor('slack')).toThrow(/this build polls: cloudtrail-lookup, workspace/);
+    expect(() => pollSourceFor('slack', {})).toThrow(/this build polls: no source yet/);
+  });
+
+  it('polls every stream of a registration in turn, goes on past one that fails, then fails the invocation', async () => {
+    const failing: PollSource = {
+      name: 'workspace-drive',
+      sourceId: 'google.workspace',
+      fetchPage: async () => {
+        throw new Error('HTTP 500 from the API');
+      },
+    };
+    const handler = createHandler({
+      env: { ...ENV, SOURCE: 'workspace' },
+      registry: {
+        workspace: {
+          targets: async () => [
+            { source: failing, tenant: 'C01abc2de' },
+            {
+              source,
+              tenant: 'C01abc2de',
+              timing: { delayMs: 2 * MIN, initialLookbackMs: 60 * MIN, maxWindowMs: 120 * MIN },
+            },
+          ],
+        },
+      },
+      now: () => NOW,
+    });
+    const err = await handler(
+      {},
+      context(() => 200_000),
+    ).catch((e: unknown) => e);
+    expect((err as Error).message).toMatch(/HTTP 500 from the API/);
+    expect(windows).toHaveLength(2);
+    expect(sns.commandCalls(PublishCommand)).toHaveLength(1);
+    expect(out.metric('PollFailures')).toBe(1);
+    expect(out.logs(/Poll failed/)[0]).toMatchObject({ source: 'workspace-drive', tenant: 'C01abc2de' });
+    expect(out.logs(/Poll done/)[0]).toMatchObject({ source: 'graph-signins', status: 'caught-up' });
   });
 });
