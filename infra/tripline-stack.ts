@@ -323,6 +323,10 @@ export class TriplineStack extends Stack {
         value: trail.queue.queueArn,
         description: `Queue for s3:ObjectCreated notifications of ${resolved.trailBucket} (configure them here if the bucket is in another account)`,
       });
+      new CfnOutput(this, 'TrailFunctionRoleArn', {
+        value: trail.handler.role.roleArn,
+        description: `Role that reads the trail files; allow it s3:GetObject on AWSLogs/* in ${resolved.trailBucket}'s bucket policy if the bucket is in another account`,
+      });
       this.trail = trail;
     } else {
       this.trail = undefined;
