@@ -251,7 +251,7 @@ function summarize(runs: PollerRunSummary[]): PollerSummary {
       runs.length === 1 && first ? first.source : `${runs.length} streams`,
       runs.length === 1 && first ? first.tenant : '*',
     ),
-    checkpoint: first?.checkpoint ?? { until: 0 },
+    checkpoint: runs.find((r) => r.error === undefined)?.checkpoint ?? { until: 0 },
     runs,
   };
   let worst = STATUS_ORDER.length - 1;
