@@ -78,15 +78,10 @@ describe('poller handler', () => {
       {},
       context(() => 200_000),
     );
-    expect(summary).toMatchObject({
-      status: 'caught-up',
-      source: 'graph-signins',
-      tenant: ENV.TENANT_ID,
-      pages: 2,
-      events: 12,
-      published: 1,
-      failedPublishes: 0,
-    });
+    expect(summary).toMatchObject({ failures: 0, pages: 2, events: 12, published: 1, failedPublishes: 0 });
+    expect(summary.targets).toMatchObject([
+      { status: 'caught-up', source: 'graph-signins', tenant: ENV.TENANT_ID, pages: 2, events: 12 },
+    ]);
     expect(windows[0]?.to).toBe(NOW - 2 * MIN);
     expect(
       sns.commandCalls(PublishCommand)[0]?.args[0].input.MessageAttributes?.['ruleId']?.StringValue,
@@ -107,7 +102,7 @@ describe('poller handler', () => {
       {},
       context(() => 5_000),
     );
-    expect(summary).toMatchObject({ status: 'budget', pages: 0 });
+    expect(summary.targets).toMatchObject([{ status: 'budget', pages: 0 }]);
     expect(windows).toEqual([]);
   });
 
@@ -124,44 +119,10 @@ describe('poller handler', () => {
     expect(out.logs(/cannot start/)[0]).toMatchObject({ level: 'ERROR' });
   });
 
-  it('lists what the default registry polls when SOURCE names a source this build cannot poll', () => {
-    expect(() => pollSourceFor('slack')).toThrow(/this build polls: cloudtrail-lookup, workspace/);
-    expect(() => pollSourceFor('slack', {})).toThrow(/this build polls: no source yet/);
-  });
-
-  it('polls every stream of a registration in turn, goes on past one that fails, then fails the invocation', async () => {
-    const failing: PollSource = {
-      name: 'workspace-drive',
-      sourceId: 'google.workspace',
-      fetchPage: async () => {
-        throw new Error('HTTP 500 from the API');
-      },
-    };
-    const handler = createHandler({
-      env: { ...ENV, SOURCE: 'workspace' },
-      registry: {
-        workspace: {
-          targets: async () => [
-            { source: failing, tenant: 'C01abc2de' },
-            {
-              source,
-              tenant: 'C01abc2de',
-              timing: { delayMs: 2 * MIN, initialLookbackMs: 60 * MIN, maxWindowMs: 120 * MIN },
-            },
-          ],
-        },
-      },
-      now: () => NOW,
-    });
-    const err = await handler(
-      {},
-      context(() => 200_000),
-    ).catch((e: unknown) => e);
-    expect((err as Error).message).toMatch(/HTTP 500 from the API/);
-    expect(windows).toHaveLength(2);
-    expect(sns.commandCalls(PublishCommand)).toHaveLength(1);
-    expect(out.metric('PollFailures')).toBe(1);
-    expect(out.logs(/Poll failed/)[0]).toMatchObject({ source: 'workspace-drive', tenant: 'C01abc2de' });
-    expect(out.logs(/Poll done/)[0]).toMatchObject({ source: 'graph-signins', status: 'caught-up' });
+  it('lists the sources this build polls when SOURCE names another one', () => {
+    expect(() => pollSourceFor('workspace', { graph: registry['graph'] as PollSourceRegistration })).toThrow(
+      /this build polls: graph\)/,
+    );
+    expect(() => pollSourceFor('workspace', {})).toThrow(/this build polls: no source yet/);
   });
 });

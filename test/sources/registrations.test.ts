@@ -5,7 +5,8 @@
 import { loadLambdaConfig } from '#shared/config/lambda-config';
 import type { LambdaConfig } from '#shared/config/lambda-config';
 import { RateLimiter } from '#shared/sources/rate-limit';
-import { POLL_SOURCES, registeredPollSources } from '#shared/sources/registry';
+import { POLL_SOURCES, isTargetFailure, registeredPollSources } from '#shared/sources/registry';
+import type { PollTarget, PollTargetFailure } from '#shared/sources/registry';
 import { lookupRegistration } from '#shared/sources/registrations/cloudtrail-lookup';
 import { WORKSPACE_TIMING, workspaceRegistration } from '#shared/sources/registrations/workspace';
 import { SecretError, SecretsManagerJson } from '#shared/sources/secret';
@@ -15,10 +16,13 @@ import { activity, startFakeGoogle } from '../support/fake-google';
 import type { FakeGoogle } from '../support/fake-google';
 import { startFakeSecretsManager } from '../support/fake-secrets-manager';
 import type { FakeSecretsManager } from '../support/fake-secrets-manager';
-import { httpsTestFetch } from '../support/https-fetch';
+import { testCaFetch } from '../support/https-fetch';
 
 const ARN = 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:Tripline-workspace-AbCdEf';
 const NOW = Date.parse('2026-03-04T12:00:00Z');
+/** The targets built (a registration of these sources throws rather than report a failed one). */
+const built = (ts: Array<PollTarget | PollTargetFailure> | undefined): PollTarget[] =>
+  (ts ?? []).filter((t): t is PollTarget => !isTargetFailure(t));
 const config = (env: Record<string, string> = {}): LambdaConfig =>
   loadLambdaConfig({
     STATE_TABLE_NAME: 'tripline-state',
@@ -29,8 +33,8 @@ const config = (env: Record<string, string> = {}): LambdaConfig =>
   });
 
 describe('the default registry', () => {
-  it('polls workspace and cloudtrail-lookup in this build', () => {
-    expect(registeredPollSources()).toEqual(['cloudtrail-lookup', 'workspace']);
+  it('polls every polling source in this build', () => {
+    expect(registeredPollSources()).toEqual(['cloudtrail-lookup', 'graph', 'm365', 'workspace']);
     expect(POLL_SOURCES['workspace']?.targets).toBeDefined();
   });
 });
@@ -54,12 +58,13 @@ describe('workspace registration', () => {
     apiBase: google.base,
     ...extra,
   });
-  const targets = () =>
-    workspaceRegistration({
-      secrets: new SecretsManagerJson({ client: sm.client() }),
-      sourceDeps: { fetch: httpsTestFetch(), limiter: new RateLimiter({ requests: 100, perMs: 1000 }) },
-    }).targets?.({ config: config({ TENANT_ID: 'C0fallback' }), env: {}, notify: (m) => notices.push(m) }) ??
-    Promise.resolve([]);
+  const targets = async (): Promise<PollTarget[]> =>
+    built(
+      await workspaceRegistration({
+        secrets: new SecretsManagerJson({ client: sm.client() }),
+        sourceDeps: { fetch: testCaFetch, limiter: new RateLimiter({ requests: 100, perMs: 1000 }) },
+      }).targets?.({ config: config({ TENANT_ID: 'C0fallback' }), env: {}, notice: (m) => notices.push(m) }),
+    );
 
   it('polls each application of the customer as its own stream, late ones with their own timing', async () => {
     sm.secrets.set(ARN, JSON.stringify(entry()));
@@ -130,14 +135,15 @@ describe('cloudtrail-lookup registration', () => {
         }) as { detail: Record<string, unknown> }
       ).detail;
       ct.add(detail);
-      const t =
-        (await lookupRegistration({
+      const t = built(
+        await lookupRegistration({
           clientConfig: { credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'test' } },
           limiter: new RateLimiter({ requests: 100, perMs: 1000 }),
         }).targets?.({
           config: config({ SOURCE: 'cloudtrail-lookup', LOOKUP_REGIONS: 'us-east-1, eu-west-1' }),
           env: { AWS_ENDPOINT_URL_CLOUDTRAIL: ct.endpoint, AWS_REGION: 'eu-west-1' },
-        })) ?? [];
+        }),
+      );
       expect(t.map((x) => x.source.name)).toEqual([
         'cloudtrail-lookup-us-east-1',
         'cloudtrail-lookup-eu-west-1',
@@ -149,11 +155,12 @@ describe('cloudtrail-lookup registration', () => {
   });
 
   it("defaults to the function's own region and refuses a region list that is not one", async () => {
-    const t =
-      (await lookupRegistration().targets?.({
+    const t = built(
+      await lookupRegistration().targets?.({
         config: config({ SOURCE: 'cloudtrail-lookup' }),
         env: { AWS_REGION: 'ap-southeast-2' },
-      })) ?? [];
+      }),
+    );
     expect(t.map((x) => x.source.name)).toEqual(['cloudtrail-lookup-ap-southeast-2']);
     expect(() => config({ SOURCE: 'cloudtrail-lookup', LOOKUP_REGIONS: 'Ireland' })).toThrow(
       /LOOKUP_REGIONS is not a list of AWS regions/,

@@ -22,7 +22,7 @@ import {
 import type { WorkspaceDeps, WorkspaceNotice, WorkspaceOptionsInput } from '#shared/sources/workspace';
 import { activity, startFakeGoogle } from '../support/fake-google';
 import type { FakeGoogle } from '../support/fake-google';
-import { httpsTestFetch } from '../support/https-fetch';
+import { testCaFetch } from '../support/https-fetch';
 import { TEST_CA_FILE } from '../support/https-server';
 import { MemorySink } from '../pipeline/helpers';
 import {
@@ -58,7 +58,7 @@ const input = (extra: Partial<WorkspaceOptionsInput> = {}): WorkspaceOptionsInpu
 });
 
 const deps = (extra: Partial<WorkspaceDeps> = {}): WorkspaceDeps => ({
-  fetch: httpsTestFetch(),
+  fetch: testCaFetch,
   sleep: async (ms) => {
     sleeps.push(ms);
   },

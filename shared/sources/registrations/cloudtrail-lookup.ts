@@ -7,6 +7,7 @@ import { ConfigError } from '../../config/lambda-config';
 import { ENV } from '../../config/env';
 import { LOOKUP_TIMING, createLookupSource, parseLookupOptions } from '../cloudtrail-lookup';
 import type { LookupDeps } from '../cloudtrail-lookup';
+import type { PollSource } from '../poller';
 import type { PollSourceRegistration } from '../registry';
 
 /** The registration; `POLL_SOURCES['cloudtrail-lookup']` is `lookupRegistration()`. */
@@ -25,13 +26,19 @@ export function lookupRegistration(deps: Omit<LookupDeps, 'onNotice'> = {}): Pol
         ]);
       }
       const endpoint = ctx.env['AWS_ENDPOINT_URL_CLOUDTRAIL'];
-      return regions.map((region) => ({
-        source: createLookupSource(parseLookupOptions(endpoint ? { region, endpoint } : { region }), {
-          ...deps,
-          onNotice: (message) => ctx.notify?.(message, { region }),
-        }),
-        tenant: ctx.config.tenantId ?? 'aws',
-      }));
+      return regions.map((region) => {
+        // Called on every invocation: one client and rate limiter per region for the container's life.
+        const memoKey = `cloudtrail-lookup:${region}:${endpoint ?? ''}`;
+        let source = ctx.memo?.get(memoKey) as PollSource | undefined;
+        if (!source) {
+          source = createLookupSource(parseLookupOptions(endpoint ? { region, endpoint } : { region }), {
+            ...deps,
+            onNotice: (message) => ctx.notice?.(message, { region }),
+          });
+          ctx.memo?.set(memoKey, source);
+        }
+        return { source, tenant: ctx.config.tenantId ?? 'aws' };
+      });
     },
   };
 }

@@ -60,7 +60,7 @@ export function workspaceRegistration(deps: WorkspaceRegistrationDeps = {}): Pol
           },
         ]);
       }
-      const secrets = deps.secrets ?? new SecretsManagerJson();
+      const secrets = deps.secrets ?? ctx.secrets ?? new SecretsManagerJson();
       let value = await secrets.read(secretArn);
       const several = Array.isArray(value['tenants']);
       if (!several) value = await secrets.read(secretArn, REQUIRED);
@@ -90,14 +90,23 @@ export function workspaceRegistration(deps: WorkspaceRegistrationDeps = {}): Pol
         const tenant = opts.customerId ?? ctx.config.tenantId ?? 'default';
         if (seen.has(tenant)) throw new SecretError(`${where} repeats customer ${tenant}.`, secretArn);
         seen.add(tenant);
-        const sources = createWorkspaceSources(opts, {
-          ...deps.sourceDeps,
-          onNotice: (n) => ctx.notify?.(n.message, { application: n.application, kind: n.kind, tenant }),
-        });
-        sources.forEach((source, j) => {
-          const app = opts.applications[j] as WorkspaceApplication;
-          targets.push({ source, tenant, timing: WORKSPACE_TIMING[app] });
-        });
+        // Called on every invocation: sources (their token cache, what they found unavailable) are
+        // kept while the customer's settings are unchanged.
+        const memoKey = `workspace:${JSON.stringify(entry)}`;
+        let built = ctx.memo?.get(memoKey) as PollTarget[] | undefined;
+        if (!built) {
+          const sources = createWorkspaceSources(opts, {
+            ...deps.sourceDeps,
+            onNotice: (n) => ctx.notice?.(n.message, { application: n.application, kind: n.kind, tenant }),
+          });
+          built = sources.map((source, j) => ({
+            source,
+            tenant,
+            timing: WORKSPACE_TIMING[opts.applications[j] as WorkspaceApplication],
+          }));
+          ctx.memo?.set(memoKey, built);
+        }
+        targets.push(...built);
       });
       return targets;
     },
