@@ -133,6 +133,12 @@ export interface ReplayOptions {
   now?: (() => number) | undefined;
   /** Keep the events the findings' evidence names, raw records included, in `evidenceEvents` (for a report). */
   keepEvidence?: boolean | undefined;
+  /**
+   * Called once everything is read and detected, before the state file is saved: write what must not
+   * be lost here (the quarantine file, a report). If it throws, the state file is left as it was, so
+   * a rerun reads the same files again and finds the same findings.
+   */
+  beforeCommit?: ((summary: ReplaySummary) => Promise<void>) | undefined;
 }
 
 /** Everything a replay did, for the closing summary. */
@@ -325,6 +331,9 @@ export async function replay(paths: readonly string[], opts: ReplayOptions = {})
       clock,
     });
     await run(paths, opts, cwd, batchSize, sampleCap, store, detector, summary);
+    summary.elapsedMs = performance.now() - started;
+    await opts.beforeCommit?.(summary);
+    await store.flush();
     ok = true;
   } finally {
     if (own) {
@@ -593,7 +602,7 @@ async function run(
     });
   }
   if (markers.length) await store.write(markers, Number.isFinite(clock) ? clock : lastEvent);
-  await store.flush();
+  // Saved by the caller (replay), after beforeCommit.
 
   summary.findings = [...findings.values()].sort(compareFindings);
   summary.newFindings = created.size;
