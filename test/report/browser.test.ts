@@ -122,9 +122,11 @@ describe('the example story report in Chromium', () => {
         'cloud-logging-disabled ci-deploy',
       ].sort(),
     );
-    // The spray's address leads straight to the consent.
+    // The spray's address leads straight to the consent, and the consent to the chain it opened.
     const sprayN = Object.keys(ruleOf).find((n) => ruleOf[n]?.startsWith('password-spray'));
-    expect(links).toContainEqual([sprayN, chainN, 'ip']);
+    const consentN = Object.keys(ruleOf).find((n) => ruleOf[n]?.startsWith('oauth-risky-consent'));
+    expect(links).toContainEqual([sprayN, consentN, 'ip']);
+    expect(links).toContainEqual([consentN, chainN, 'ip']);
   });
 
   it('counts what the JSON findings count', async () => {
