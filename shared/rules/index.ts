@@ -7,7 +7,11 @@ import cloudLoggingDisabled from './cloud/cloud-logging-disabled';
 import bruteForce from './identity/brute-force';
 import passwordSpray from './identity/password-spray';
 import inboxForwarding from './mail/inbox-forwarding';
+import inboxHidingRule from './mail/inbox-hiding-rule';
 import mailUnusualClient from './mail/mail-unusual-client';
+import mailboxDelegate from './mail/mailbox-delegate';
+import mailboxFolderAnon from './mail/mailbox-folder-anon';
+import mailboxProtocolEnabled from './mail/mailbox-protocol-enabled';
 import oauthAppAdminChange from './oauth/oauth-app-admin-change';
 import oauthAppConsent from './oauth/oauth-app-consent';
 import oauthAppMassAccess from './oauth/oauth-app-mass-access';
@@ -24,6 +28,10 @@ export const ALL_RULES: readonly RuleDefinition[] = [
   oauthRiskyConsent,
   mailUnusualClient,
   inboxForwarding,
+  inboxHidingRule,
+  mailboxFolderAnon,
+  mailboxDelegate,
+  mailboxProtocolEnabled,
   passwordSpray,
   bruteForce,
   cloudLoggingDisabled,

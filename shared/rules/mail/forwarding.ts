@@ -3,7 +3,11 @@ import type { TriplineEvent } from '../../events/types';
 
 const EMAIL_RE = /[A-Za-z0-9._%+'-]+@([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)/g;
 
-/** Parameters that carry a forwarding or redirect destination (Exchange cmdlets, Workspace). */
+/**
+ * Parameters that carry a forwarding or redirect destination: Exchange cmdlets, Workspace, and
+ * the rule actions of an Outlook rule edit (UpdateInboxRules OperationProperties RuleActions, the
+ * recipients of its Forward / Redirect actions).
+ */
 export const FORWARD_PARAMS = [
   'ForwardTo',
   'ForwardAsAttachmentTo',
@@ -11,6 +15,7 @@ export const FORWARD_PARAMS = [
   'ForwardingSmtpAddress',
   'ForwardingAddress',
   'email_forwarding_destination_address',
+  'RuleActions',
 ];
 
 export function destinations(e: TriplineEvent): string[] {
