@@ -5,6 +5,13 @@
 import type { RuleDefinition } from '../engine/rule';
 import cloudLoggingDisabled from './cloud/cloud-logging-disabled';
 import bruteForce from './identity/brute-force';
+import credentialStuffing from './identity/credential-stuffing';
+import credentialStuffingWave from './identity/credential-stuffing-wave';
+import mfaApprovedSignIn from './identity/mfa-approved-sign-in';
+import mfaFatigue from './identity/mfa-fatigue';
+import mfaFatigueAccepted from './identity/mfa-fatigue-accepted';
+import passwordSpraySuccess from './identity/password-spray-success';
+import passwordVerifiedSignIn from './identity/password-verified-sign-in';
 import passwordSpray from './identity/password-spray';
 import inboxForwarding from './mail/inbox-forwarding';
 import inboxHidingRule from './mail/inbox-hiding-rule';
@@ -34,5 +41,12 @@ export const ALL_RULES: readonly RuleDefinition[] = [
   mailboxProtocolEnabled,
   passwordSpray,
   bruteForce,
+  credentialStuffing,
+  credentialStuffingWave,
+  passwordSpraySuccess,
+  passwordVerifiedSignIn,
+  mfaFatigue,
+  mfaFatigueAccepted,
+  mfaApprovedSignIn,
   cloudLoggingDisabled,
 ] as RuleDefinition[];
