@@ -4,6 +4,14 @@
  */
 import type { RuleDefinition } from '../engine/rule';
 import cloudLoggingDisabled from './cloud/cloud-logging-disabled';
+import conditionalAccessChange from './directory/conditional-access-change';
+import consentPolicyWeakened from './directory/consent-policy-weakened';
+import deviceRegistered from './directory/device-registered';
+import deviceRegistration from './directory/device-registration';
+import deviceRegistrationAfterRisk from './directory/device-registration-after-risk';
+import privilegedRoleGrant from './directory/privileged-role-grant';
+import riskySignIn from './directory/risky-sign-in';
+import trustedRelationshipAdded from './directory/trusted-relationship-added';
 import bruteForce from './identity/brute-force';
 import credentialStuffing from './identity/credential-stuffing';
 import credentialStuffingWave from './identity/credential-stuffing-wave';
@@ -22,6 +30,9 @@ import mailboxProtocolEnabled from './mail/mailbox-protocol-enabled';
 import oauthAppAdminChange from './oauth/oauth-app-admin-change';
 import oauthAppConsent from './oauth/oauth-app-consent';
 import oauthAppMassAccess from './oauth/oauth-app-mass-access';
+import oauthAppRegistered from './oauth/oauth-app-registered';
+import oauthConsentBurst from './oauth/oauth-consent-burst';
+import oauthConsentCampaign from './oauth/oauth-consent-campaign';
 import oauthChain from './oauth/oauth-chain';
 import oauthRiskyConsent from './oauth/oauth-risky-consent';
 import oauthScopeGrant from './oauth/oauth-scope-grant';
@@ -33,6 +44,9 @@ export const ALL_RULES: readonly RuleDefinition[] = [
   oauthAppMassAccess,
   oauthAppAdminChange,
   oauthRiskyConsent,
+  oauthConsentCampaign,
+  oauthAppRegistered,
+  oauthConsentBurst,
   mailUnusualClient,
   inboxForwarding,
   inboxHidingRule,
@@ -49,4 +63,12 @@ export const ALL_RULES: readonly RuleDefinition[] = [
   mfaFatigueAccepted,
   mfaApprovedSignIn,
   cloudLoggingDisabled,
+  privilegedRoleGrant,
+  conditionalAccessChange,
+  consentPolicyWeakened,
+  trustedRelationshipAdded,
+  deviceRegistration,
+  deviceRegistrationAfterRisk,
+  deviceRegistered,
+  riskySignIn,
 ] as RuleDefinition[];
