@@ -4,6 +4,16 @@
  */
 import type { RuleDefinition } from '../engine/rule';
 import cloudLoggingDisabled from './cloud/cloud-logging-disabled';
+import cloudDiscoveryBurst from './cloud/cloud-discovery-burst';
+import secretsHarvest from './cloud/secrets-harvest';
+import secretsBatchHarvest from './cloud/secrets-batch-harvest';
+import quotaRegionAbuse from './cloud/quota-region-abuse';
+import regionOrModelAccessEnabled from './cloud/region-or-model-access-enabled';
+import resourceHierarchyChange from './cloud/resource-hierarchy-change';
+import serverlessPublicAccess from './cloud/serverless-public-access';
+import serverlessTampering from './cloud/serverless-tampering';
+import instanceCredentialOffHost from './cloud/instance-credential-off-host';
+import iamBackdoor from './cloud/iam-backdoor';
 import conditionalAccessChange from './directory/conditional-access-change';
 import consentPolicyWeakened from './directory/consent-policy-weakened';
 import deviceRegistered from './directory/device-registered';
@@ -63,6 +73,16 @@ export const ALL_RULES: readonly RuleDefinition[] = [
   mfaFatigueAccepted,
   mfaApprovedSignIn,
   cloudLoggingDisabled,
+  cloudDiscoveryBurst,
+  secretsHarvest,
+  secretsBatchHarvest,
+  quotaRegionAbuse,
+  regionOrModelAccessEnabled,
+  resourceHierarchyChange,
+  serverlessPublicAccess,
+  serverlessTampering,
+  instanceCredentialOffHost,
+  iamBackdoor,
   privilegedRoleGrant,
   conditionalAccessChange,
   consentPolicyWeakened,
