@@ -31,6 +31,10 @@ import mfaFatigueAccepted from './identity/mfa-fatigue-accepted';
 import passwordSpraySuccess from './identity/password-spray-success';
 import passwordVerifiedSignIn from './identity/password-verified-sign-in';
 import passwordSpray from './identity/password-spray';
+import k8sSaTokenTheft from './k8s/k8s-sa-token-theft';
+import k8sSaTokenRead from './k8s/k8s-sa-token-read';
+import k8sSaNewClient from './k8s/k8s-sa-new-client';
+import k8sPodTokenExfil from './k8s/k8s-pod-token-exfil';
 import inboxForwarding from './mail/inbox-forwarding';
 import inboxHidingRule from './mail/inbox-hiding-rule';
 import mailUnusualClient from './mail/mail-unusual-client';
@@ -91,4 +95,8 @@ export const ALL_RULES: readonly RuleDefinition[] = [
   deviceRegistrationAfterRisk,
   deviceRegistered,
   riskySignIn,
+  k8sSaTokenTheft,
+  k8sSaTokenRead,
+  k8sSaNewClient,
+  k8sPodTokenExfil,
 ] as RuleDefinition[];
