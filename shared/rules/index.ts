@@ -3,6 +3,12 @@
  * (shared/rules/<domain>/<rule-id>.ts) with its test events (<rule-id>.cases.ts) and tests beside it.
  */
 import type { RuleDefinition } from '../engine/rule';
+import tokenNewIp from './session/token-new-ip';
+import sessionCookieReuse from './session/session-cookie-reuse';
+import teamsUnusualAccess from './session/teams-unusual-access';
+import massFileAccess from './data/mass-file-access';
+import internalPhishBurst from './data/internal-phish-burst';
+import offensiveToolUserAgent from './threat/offensive-tool-user-agent';
 import cloudLoggingDisabled from './cloud/cloud-logging-disabled';
 import cloudDiscoveryBurst from './cloud/cloud-discovery-burst';
 import secretsHarvest from './cloud/secrets-harvest';
@@ -99,4 +105,10 @@ export const ALL_RULES: readonly RuleDefinition[] = [
   k8sSaTokenRead,
   k8sSaNewClient,
   k8sPodTokenExfil,
+  tokenNewIp,
+  sessionCookieReuse,
+  teamsUnusualAccess,
+  massFileAccess,
+  internalPhishBurst,
+  offensiveToolUserAgent,
 ] as RuleDefinition[];
