@@ -1,7 +1,12 @@
 import { defineRule } from '../../engine/rule';
 import type { TriplineEvent } from '../../events/types';
 
-type Msg = { sender: string | undefined; recipient: string | undefined; subject: string | undefined; hasLink: boolean };
+type Msg = {
+  sender: string | undefined;
+  recipient: string | undefined;
+  subject: string | undefined;
+  hasLink: boolean;
+};
 
 function obj(v: unknown): Record<string, unknown> | undefined {
   if (typeof v === 'string') {
