@@ -114,7 +114,7 @@ export const CATALOGUE: readonly CatalogueRow[] = [
     tier: 1,
     behaviour: 'one source tries few passwords against many accounts',
     attack: ['T1110.003'],
-    rules: ['password-spray', 'password-spray-success', 'password-verified-sign-in'],
+    rules: ['password-spray', 'password-spray-success', 'password-spray-hit', 'password-verified-sign-in'],
   },
   {
     id: 'credential-stuffing',

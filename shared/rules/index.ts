@@ -34,6 +34,7 @@ import credentialStuffingWave from './identity/credential-stuffing-wave';
 import mfaApprovedSignIn from './identity/mfa-approved-sign-in';
 import mfaFatigue from './identity/mfa-fatigue';
 import mfaFatigueAccepted from './identity/mfa-fatigue-accepted';
+import passwordSprayHit from './identity/password-spray-hit';
 import passwordSpraySuccess from './identity/password-spray-success';
 import passwordVerifiedSignIn from './identity/password-verified-sign-in';
 import passwordSpray from './identity/password-spray';
@@ -78,6 +79,7 @@ export const ALL_RULES: readonly RuleDefinition[] = [
   credentialStuffing,
   credentialStuffingWave,
   passwordSpraySuccess,
+  passwordSprayHit,
   passwordVerifiedSignIn,
   mfaFatigue,
   mfaFatigueAccepted,

@@ -105,6 +105,36 @@ const cases: RuleCases = {
       ],
       expect: { findings: 2 },
     },
+    {
+      name: 'fires when Workspace stops enforcing strong passwords and a user leaves Advanced Protection',
+      records: [
+        workspaceActivity({
+          app: 'admin',
+          email: 'admin@contoso-labs.com',
+          at: BASE,
+          events: [
+            {
+              type: 'APPLICATION_SETTINGS',
+              name: 'CHANGE_APPLICATION_SETTING',
+              parameters: [
+                { name: 'APPLICATION_NAME', value: 'Security' },
+                { name: 'SETTING_NAME', value: 'Password Management - Enforce strong password' },
+                { name: 'OLD_VALUE', value: 'on' },
+                { name: 'NEW_VALUE', value: 'off' },
+                { name: 'ORG_UNIT_NAME', value: 'Contoso Labs' },
+              ],
+            },
+          ],
+        }),
+        workspaceActivity({
+          app: 'user_accounts',
+          email: 'ceo@contoso-labs.com',
+          at: BASE,
+          events: [{ type: 'titanium_change', name: 'titanium_unenroll' }],
+        }),
+      ],
+      expect: { findings: 2 },
+    },
   ],
   quiet: [
     {

@@ -89,6 +89,33 @@ export function weakening(e: TriplineEvent): { what: string; severity: Severity 
         : undefined;
     case '2sv_disable':
       return { what: `2-step verification disabled by ${e.actor.name ?? ''}`, severity: 'medium' };
+    case 'titanium_unenroll':
+      return { what: `Advanced Protection turned off by ${e.actor.name ?? ''}`, severity: 'high' };
+    case 'CHANGE_APPLICATION_SETTING': {
+      // Workspace password policy: strong passwords no longer enforced, or reuse allowed again.
+      const setting = s(p.SETTING_NAME);
+      const v = s(p.NEW_VALUE).toLowerCase();
+      if (/Enforce strong password/i.test(setting) && (v === 'off' || v === 'false'))
+        return {
+          what: `strong password enforcement turned off for ${s(p.ORG_UNIT_NAME) || 'the domain'}`,
+          severity: 'medium',
+        };
+      if (/Enable password reuse/i.test(setting) && (v === 'on' || v === 'true'))
+        return {
+          what: `password reuse allowed for ${s(p.ORG_UNIT_NAME) || 'the domain'}`,
+          severity: 'medium',
+        };
+      return undefined;
+    }
+    // GitHub: the organization's IP allow list switched off or widened.
+    case 'ip_allow_list.disable':
+    case 'business.ip_allow_list_disable':
+      return { what: 'IP allow list disabled', severity: 'high' };
+    case 'ip_allow_list_entry.create':
+      return {
+        what: `IP allow list entry added${p.allow_list_value ? ` (${s(p.allow_list_value)})` : ''}`,
+        severity: 'medium',
+      };
     // GitHub: the organization or enterprise no longer requires 2FA or SAML.
     case 'org.disable_two_factor_requirement':
     case 'business.disable_two_factor_requirement':
@@ -113,7 +140,7 @@ export default defineRule<AccessPolicyParams>({
   title: (c) =>
     `${c.event.actor.name ?? c.event.actor.id ?? 'Someone'} weakened sign-in protection: ${weakening(c.event)?.what}`,
   description:
-    'Sign-in protection was weakened: an Entra conditional access policy deleted, disabled, or stripped of its MFA / compliant-device controls or given exclusions; per-user MFA disabled or every MFA method removed; Google 2-step verification enforcement turned off (or a user turning off their own 2SV); GitHub two-factor or SAML requirement removed; Slack two-factor or SSO settings changed. Adding a policy does not weaken anything and is not reported.',
+    'Sign-in protection was weakened: an Entra conditional access policy deleted, disabled, or stripped of its MFA / compliant-device controls or given exclusions; per-user MFA disabled or every MFA method removed; Google 2-step verification enforcement turned off (or a user turning off their own 2SV or Advanced Protection), strong passwords no longer enforced or reuse allowed; GitHub two-factor or SAML requirement removed, IP allow list disabled or widened; Slack two-factor or SSO settings changed. Adding a policy does not weaken anything and is not reported.',
   kind: 'match',
   severity: 'high',
   escalate: (c) => weakening(c.event)?.severity,
@@ -128,12 +155,17 @@ export default defineRule<AccessPolicyParams>({
     'ENFORCE_STRONG_AUTHENTICATION',
     'ALLOW_STRONG_AUTHENTICATION',
     '2sv_disable',
+    'titanium_unenroll',
+    'CHANGE_APPLICATION_SETTING',
     'org.disable_two_factor_requirement',
     'business.disable_two_factor_requirement',
     'org.saml_disabled',
     'business.disable_saml',
     'pref.two_factor_auth_changed',
     'pref.sso_setting_changed',
+    'ip_allow_list.disable',
+    'business.ip_allow_list_disable',
+    'ip_allow_list_entry.create',
   ],
   params: { allowActors: [] },
   when: (e, p) =>
