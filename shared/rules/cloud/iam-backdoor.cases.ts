@@ -41,10 +41,14 @@ const cases: RuleCases = {
   ],
   quiet: [
     {
-      name: 'stays quiet for own keys and passwords, forced resets, and trust to a service',
+      name: 'stays quiet for own keys and passwords, a key rotated in the console, forced resets, and trust to a service',
       records: [
         iam('CreateAccessKey', { userName: 'user1' }),
         iam('CreateAccessKey', {}),
+        {
+          ...iam('CreateAccessKey', { userName: 'ci-deploy' }, 'frank'),
+          sessionCredentialFromConsole: 'true',
+        },
         iam('UpdateLoginProfile', { userName: 'alice', passwordResetRequired: false }, 'alice'),
         iam('UpdateLoginProfile', { userName: 'bob', passwordResetRequired: true }, 'alice'),
         iam('UpdateAssumeRolePolicy', {

@@ -12,6 +12,12 @@ function callerName(e: TriplineEvent): string {
   return arn.slice(arn.lastIndexOf('/') + 1);
 }
 
+/** A call made from the AWS console by a signed-in person. */
+function fromConsole(e: TriplineEvent): boolean {
+  const raw = e.raw as { sessionCredentialFromConsole?: unknown } | null;
+  return raw?.sessionCredentialFromConsole === 'true' || raw?.sessionCredentialFromConsole === true;
+}
+
 /** Principals a trust policy lets in: "*" or accounts other than this one. */
 function openTrust(doc: unknown, own: string | undefined): string | undefined {
   const text = s(doc);
@@ -45,6 +51,10 @@ export function backdoor(e: TriplineEvent): string | undefined {
   const target = s(p.userName);
   switch (baseName(e.action)) {
     case 'CreateAccessKey':
+      // A key made in the console by a signed-in administrator is a rotation (the example story's
+      // response creates one for the CI user); backdoor tooling (Pacu's iam__backdoor_users_keys)
+      // uses the API.
+      if (fromConsole(e)) return undefined;
       return target !== '' && target !== callerName(e)
         ? `access key created for another user (${target})`
         : undefined;
@@ -70,7 +80,7 @@ export default defineRule({
   id: 'iam-backdoor',
   title: (c) => `${c.event.actor.name ?? c.event.actor.id}: ${backdoor(c.event)}`,
   description:
-    'IAM persistence planted: an access key created for another user, a console password set for another user without forcing a reset, or a role trust policy opened to everyone or to a foreign account (CreateAccessKey, CreateLoginProfile / UpdateLoginProfile, UpdateAssumeRolePolicy / CreateRole). Not a catalogue row of its own; the IAM backdoor users and roles the catalogue issue names (T1098.001, T1098.003).',
+    'IAM persistence planted: an access key created through the API for another user (a key an administrator makes in the console is taken for a rotation), a console password set for another user without forcing a reset, or a role trust policy opened to everyone or to a foreign account (CreateAccessKey, CreateLoginProfile / UpdateLoginProfile, UpdateAssumeRolePolicy / CreateRole). Not a catalogue row of its own; the IAM backdoor users and roles the catalogue issue names (T1098.001, T1098.003).',
   kind: 'match',
   severity: 'high',
   attack: ['T1098.001', 'T1098.003'],

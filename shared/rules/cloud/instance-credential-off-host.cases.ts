@@ -14,7 +14,7 @@ const call = (ip: string, at: number, eventName = 'DescribeInstances', instance 
 const cases: RuleCases = {
   fires: [
     {
-      name: "fires when an instance's role credentials are used from a second public address",
+      name: "fires when an instance's role credentials are used from a second public address after its first minutes",
       records: [
         call('52.42.146.205', BASE),
         call('52.42.146.205', BASE + MIN),
@@ -40,6 +40,15 @@ const cases: RuleCases = {
           eventSource: 'ssmmessages.amazonaws.com',
         },
         call('45.33.32.157', BASE + 4 * MIN, 'UpdateInstanceInformation'),
+      ],
+      expect: { findings: 0 },
+    },
+    {
+      name: 'stays quiet when the second address shows up in the first minutes of the instance (its egress settling)',
+      records: [
+        call('52.42.146.205', BASE),
+        call('3.91.20.7', BASE + 2 * MIN),
+        call('52.42.146.205', BASE + 20 * MIN),
       ],
       expect: { findings: 0 },
     },

@@ -17,26 +17,28 @@ export function instanceSession(e: TriplineEvent): string | undefined {
 }
 
 function qualifies(e: TriplineEvent): boolean {
+  // Instance sessions use temporary keys (actor.sessionId) and come from a public address.
+  if (e.actor.sessionId === undefined || !isPublicIp(e.actor.ip)) return false;
   if (byAwsService(e) || AGENT_SOURCES.has(e.service ?? '') || AGENT_CALLS.has(e.action)) return false;
-  return instanceSession(e) !== undefined && isPublicIp(e.actor.ip);
+  return instanceSession(e) !== undefined;
 }
 
 export default defineRule({
   id: 'instance-credential-off-host',
-  title: (c) =>
-    `EC2 instance credentials ${c.group?.replace(/^.*\//, '')} used from ${c.observed} public addresses`,
+  title: (c) => `EC2 instance credentials ${c.group?.replace(/^.*\//, '')} used from a new address ${c.term}`,
   description:
-    "The temporary credentials of an EC2 instance role (session named after the instance, i-...) were used from at least 2 public addresses within 6 hours: an instance leaves through one egress (its public address or its NAT gateway), so a second address means the credentials were taken off the host (SSRF to the metadata service, a compromised workload). Private addresses, VPC endpoint calls, AWS services acting for the role and the SSM agent's own calls are not counted.",
-  kind: 'distinct',
+    "The temporary credentials of an EC2 instance role (session named after the instance, i-...) were used from a public address that instance had not used in the last 7 days, after its first 10 minutes: an instance leaves through one egress (its public address or its NAT gateway), so another address means the credentials were taken off the host (SSRF to the metadata service, a compromised workload). Private addresses, VPC endpoint calls, AWS services acting for the role and the SSM agent's own calls are not counted. Counted as new terms, so a busy instance costs one state write a day, not one per call.",
+  kind: 'new_terms',
   severity: 'high',
   attack: ['T1552.005', 'T1528'],
   sources: ['aws.cloudtrail'],
   when: qualifies,
   groupBy: instanceSession,
-  field: 'actor.ip',
-  count: 2,
-  window: '6h',
-  unit: 'public source addresses',
+  term: 'actor.ip',
+  history: '7d',
+  learning: '10m',
+  termLabel: 'public source address',
+  dedup: { key: instanceSession, window: '24h' },
   runbook: [
     "Revoke the role's active sessions (IAM console > role > Revoke active sessions) and find the address that is not the instance's egress in the evidence.",
     'Require IMDSv2 on the instance (`aws ec2 modify-instance-metadata-options --http-tokens required`) and look for SSRF in the workload.',

@@ -1,9 +1,13 @@
 import { defineRule } from '../../engine/rule';
 import type { TriplineEvent } from '../../events/types';
 
-/** File reads and downloads, per source: M365 file operations, Drive downloads, git clones and archives. */
+/**
+ * Downloads, per source: SharePoint and OneDrive downloads and full syncs, Drive downloads, git
+ * clones and repository archives. FileAccessed (a view or preview) is left out: it is most of
+ * SharePoint's volume, a view takes nothing away, and counting every view per user would cost a
+ * state write per view.
+ */
 export const FILE_READS = [
-  'FileAccessed',
   'FileDownloaded',
   'FileSyncDownloadedFull',
   'download',
@@ -23,9 +27,9 @@ const reader = (e: TriplineEvent) =>
 
 export default defineRule({
   id: 'mass-file-access',
-  title: (c) => `${c.group} read or downloaded ${c.observed} files within an hour`,
+  title: (c) => `${c.group} downloaded ${c.observed} files within an hour`,
   description:
-    "A user or app read or downloaded at least 200 files within an hour: SharePoint and OneDrive FileAccessed, FileDownloaded and FileSyncDownloadedFull, Google Drive downloads, GitHub git clones and repository archive downloads. Gap: the catalogue also asks for >= 10x the principal's own baseline, which needs a per-principal baseline the engine does not have yet; until then the absolute threshold (tunable) stands alone.",
+    "A user or app downloaded at least 200 files within an hour: SharePoint and OneDrive FileDownloaded and FileSyncDownloadedFull, Google Drive downloads, GitHub git clones and repository archive downloads. Gaps: the catalogue also counts FileAccessed (views), left out because it is most of SharePoint's volume and a view takes nothing away; and it asks for >= 10x the principal's own baseline, which needs per-principal baselines the engine does not have yet, so the absolute threshold (tunable) stands alone.",
   kind: 'threshold',
   severity: 'medium',
   escalate: (c) => ((c.observed ?? 0) >= 1000 ? 'high' : undefined),
@@ -36,7 +40,7 @@ export default defineRule({
   groupBy: reader,
   count: 200,
   window: '1h',
-  unit: 'file reads and downloads',
+  unit: 'file downloads',
   runbook: [
     'Identify the principal and the client (user agent, app id) in the evidence; is this a sync client resyncing or a person collecting data?',
     'If unexpected: revoke the sessions (or the app grant), and list the files taken for the data owners.',

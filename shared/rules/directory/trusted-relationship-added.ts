@@ -4,13 +4,22 @@ import type { TriplineEvent } from '../../events/types';
 const s = (v: unknown) => (Array.isArray(v) ? v.join(', ') : typeof v === 'string' ? v : '');
 
 /** Entra activities that add a partner with delegated admin rights or a cross-tenant trust. */
-const ENTRA_PARTNER_RE =
-  /^(?:Add partner to company|Add a partner to cross-tenant access setting|Create partner cross-tenant identity sync setting|Add (?:a )?delegated admin relationship|Create delegated admin relationship|Add granular delegated admin relationship|Accept delegated admin relationship)/i;
+const ENTRA_PARTNER = [
+  'Add partner to company',
+  'Add a partner to cross-tenant access setting',
+  'Create partner cross-tenant identity sync setting',
+  'Add delegated admin relationship',
+  'Add a delegated admin relationship',
+  'Create delegated admin relationship',
+  'Add granular delegated admin relationship',
+  'Accept delegated admin relationship',
+];
+const ENTRA_PARTNER_SET = new Set(ENTRA_PARTNER);
 
 export function relationship(e: TriplineEvent): string | undefined {
   if (e.outcome === 'failure') return undefined;
   if (e.source === 'entra.audit' || e.source === 'm365.audit') {
-    if (!ENTRA_PARTNER_RE.test(e.action)) return undefined;
+    if (!ENTRA_PARTNER_SET.has(e.action)) return undefined;
     const partner =
       s(e.params.TenantId) || s(e.params.PartnerTenantId) || e.target?.name || e.target?.id || '';
     return `${e.action}${partner ? ` (${partner})` : ''}`;
@@ -30,6 +39,7 @@ export default defineRule({
   severity: 'high',
   attack: ['T1199'],
   sources: ['entra.audit', 'm365.audit', 'google.workspace'],
+  actions: [...ENTRA_PARTNER, 'ADD_TRUSTED_DOMAINS'],
   when: (e) => relationship(e) !== undefined,
   runbook: [
     'Confirm the relationship with the business owner and the partner contract; if unknown, remove it (Entra > Partner relationships / Cross-tenant access settings; Google Admin > Account > Domains > Trusted domains).',

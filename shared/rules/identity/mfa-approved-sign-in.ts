@@ -1,6 +1,6 @@
 import { defineRule } from '../../engine/rule';
 import { accountOf } from './auth-failures';
-import { SIGNIN_ACTIONS, SIGNIN_SOURCES, isMfaApproved } from './sign-ins';
+import { isMfaApproved } from './sign-ins';
 
 /**
  * Signal for mfa-fatigue-accepted: a sign-in where the user just approved an MFA prompt. Sign-ins
@@ -15,8 +15,8 @@ export default defineRule({
   emit: false,
   severity: 'info',
   attack: ['T1621'],
-  sources: [...SIGNIN_SOURCES],
-  actions: SIGNIN_ACTIONS,
+  sources: ['entra.signin', 'google.workspace'],
+  actions: ['UserLoggedIn', 'login_success'],
   when: isMfaApproved,
   runbook: ['See mfa-fatigue-accepted.'],
   falsePositives: ['Every interactive MFA sign-in; on its own this is only a signal.'],

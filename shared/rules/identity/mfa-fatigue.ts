@@ -1,6 +1,6 @@
 import { defineRule } from '../../engine/rule';
 import { accountOf } from './auth-failures';
-import { SIGNIN_ACTIONS, SIGNIN_SOURCES, isMfaDenial } from './sign-ins';
+import { SIGNIN_SOURCES, isMfaDenial } from './sign-ins';
 
 export default defineRule({
   id: 'mfa-fatigue',
@@ -12,7 +12,7 @@ export default defineRule({
   escalate: (c) => ((c.observed ?? 0) >= 10 ? 'high' : undefined),
   attack: ['T1621'],
   sources: [...SIGNIN_SOURCES],
-  actions: SIGNIN_ACTIONS,
+  actions: ['UserLoginFailed', 'login_failure', 'login_challenge', 'login_verification', 'ConsoleLogin'],
   when: isMfaDenial,
   groupBy: accountOf,
   count: 5,

@@ -1,6 +1,6 @@
 import { defineRule } from '../../engine/rule';
 import { accountOf } from './auth-failures';
-import { SIGNIN_ACTIONS, SIGNIN_SOURCES, isPasswordVerified, isScriptedOrRisky } from './sign-ins';
+import { SIGNIN_SOURCES, isPasswordVerified, isScriptedOrRisky } from './sign-ins';
 
 /**
  * Signal for credential-stuffing and password-spray-success: a sign-in whose password was right
@@ -19,7 +19,7 @@ export default defineRule({
   severity: 'info',
   attack: ['T1078.004'],
   sources: [...SIGNIN_SOURCES],
-  actions: SIGNIN_ACTIONS,
+  actions: ['UserLoggedIn', 'UserLoginFailed', 'login_success', 'ConsoleLogin'],
   when: (e) => isPasswordVerified(e) && isScriptedOrRisky(e),
   runbook: ['See credential-stuffing and password-spray-success.'],
   falsePositives: [

@@ -20,6 +20,20 @@ export const MFA_DENIED = '500121';
 export const TOOL_UA_RE =
   /python-requests|python-urllib|aiohttp|httpx|go-http-client|\bcurl\/|\bwget\/|WindowsPowerShell|PowerShell\/|okhttp|axios\/|node-fetch|libwww-perl|\bJava\/|azurehound|roadtools|roadrecon|aadinternals|msolspray|o365spray|trevorspray|teamfiltration|graphrunner|ruler\//i;
 
+/** User agents repeat: each distinct one is matched once. */
+const toolUa = new Map<string, boolean>();
+
+export function isToolUserAgent(ua: string | undefined): boolean {
+  if (!ua) return false;
+  let hit = toolUa.get(ua);
+  if (hit === undefined) {
+    hit = TOOL_UA_RE.test(ua);
+    if (toolUa.size >= 4096) toolUa.clear();
+    toolUa.set(ua, hit);
+  }
+  return hit;
+}
+
 /** Entra clientAppUsed values of legacy protocols, which cannot do modern MFA. */
 const LEGACY_CLIENT_RE =
   /IMAP|POP|SMTP|ActiveSync|Exchange Web Services|Other clients|AutoDiscover|Offline Address Book|RPC over HTTP|Reporting Web Services/i;
@@ -53,8 +67,7 @@ export function isScriptedOrRisky(e: TriplineEvent): boolean {
   const p = e.params;
   if (e.source === 'google.workspace') return p.is_suspicious === true || p.is_suspicious === 'true';
   if (e.source === 'aws.cloudtrail') return str(p['additional.MFAUsed']) === 'No';
-  const ua = e.actor.userAgent ?? '';
-  if (TOOL_UA_RE.test(ua)) return true;
+  if (isToolUserAgent(e.actor.userAgent)) return true;
   const raw = e.raw as Record<string, unknown> | null;
   const protocol = str(raw?.authenticationProtocol);
   if (protocol.toLowerCase() === 'ropc') return true;
@@ -101,12 +114,3 @@ export function isMfaApproved(e: TriplineEvent): boolean {
 }
 
 export const SIGNIN_SOURCES = ['entra.signin', 'm365.audit', 'google.workspace', 'aws.cloudtrail'] as const;
-export const SIGNIN_ACTIONS = [
-  'UserLoggedIn',
-  'UserLoginFailed',
-  'login_success',
-  'login_failure',
-  'login_challenge',
-  'login_verification',
-  'ConsoleLogin',
-];

@@ -9,11 +9,21 @@ import type { TriplineEvent } from '../../events/types';
 export const TOOL_RE =
   /azurehound|roadrecon|roadtools|aadinternals|graphrunner|teamfiltration|msolspray|o365spray|trevorspray|mfasweep|\bruler\/|pacu|trufflehog|cloudfox|scoutsuite|stratus-red-team|os\/linux#[^ ]*kali|kali-amd64/i;
 
+/** User agents repeat (a few SDKs and browsers make most calls): each distinct one is matched once. */
+const seen = new Map<string, string | null>();
+const SEEN_MAX = 4096;
+
 export function toolOf(e: TriplineEvent): string | undefined {
   const ua = e.actor.userAgent;
   if (!ua) return undefined;
-  const m = TOOL_RE.exec(ua);
-  return m ? m[0].toLowerCase() : undefined;
+  let tool = seen.get(ua);
+  if (tool === undefined) {
+    const m = TOOL_RE.exec(ua);
+    tool = m ? m[0].toLowerCase() : null;
+    if (seen.size >= SEEN_MAX) seen.clear();
+    seen.set(ua, tool);
+  }
+  return tool ?? undefined;
 }
 
 export default defineRule({
