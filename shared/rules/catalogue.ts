@@ -23,8 +23,11 @@ export interface NotCovered {
   id: string;
   behaviour: string;
   attack: string[];
-  /** out-of-scope: the logs Tripline reads do not carry it; pending: it belongs elsewhere or waits on other work. */
-  status: 'out-of-scope' | 'pending';
+  /**
+   * out-of-scope: the logs Tripline reads do not carry it; poller: raised by the poller, not by an
+   * event rule; pending: waits on other work.
+   */
+  status: 'out-of-scope' | 'poller' | 'pending';
   reason: string;
 }
 
@@ -275,9 +278,9 @@ export const NOT_COVERED: readonly NotCovered[] = [
     id: 'source-silent',
     behaviour: 'a source stops delivering, or its subscription or audit setting disappears',
     attack: ['T1562.008'],
-    status: 'pending',
+    status: 'poller',
     reason:
-      'Silence is the absence of events, so an event rule cannot fire on it: it belongs to the runtime (each poller knows its lag watermark; an alarm on it), not to the rule engine. The audit setting switched off is cloud-logging-disabled.',
+      'Silence is the absence of events, so no event rule can fire on it: the poller raises the source-silent finding per source and tenant (shared/sources/health.ts). Not covered: the real-time CloudTrail path and replay. The audit setting switched off is cloud-logging-disabled.',
   },
   {
     id: 'dhcp-spoofing',

@@ -217,7 +217,7 @@ describe('rules', () => {
     expect(r.stdout).toMatch(/^inbox-hiding-rule\s+high\s+match\s+T1564\.008\s/m);
     expect(r.stdout).toMatch(/^privileged-role-grant\s+high\s+match\s+T1098\.003\s/m);
     expect(r.stdout).toContain('Catalogue entries no event rule covers');
-    expect(r.stdout).toMatch(/^source-silent\s+pending\s+T1562\.008\s+Silence is the absence of events/m);
+    expect(r.stdout).toMatch(/^source-silent\s+poller\s+T1562\.008\s+Silence is the absence of events/m);
     expect(r.stdout).toMatch(/^exploitation\s+out-of-scope\s+T1189, T1190, T1203, T1210\s/m);
   });
 
