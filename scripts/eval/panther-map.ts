@@ -105,10 +105,18 @@ export const PANTHER_MAP: Readonly<Record<string, PantherMapping>> = {
   'AWS.CloudTrail.Account.Discovery': {
     rules: [q('cloud-discovery-burst')],
     note: 'account-level Describe/Get calls count toward cloud-discovery-burst.',
+    explain: {
+      DescribeAccount:
+        "a successful read by a role session the record does not show to be a person (no SSO role, source identity, e-mail session name or console user agent) is a workload's; cloud-discovery-burst does not count workloads' successful reads (workloads describe their own resources all day, and each count is a state write), only their refused calls, and instance credentials used off the host are instance-credential-off-host. Gap: a stolen workload role allowed everything it sweeps is not counted.",
+    },
   },
   'AWS.Software.Discovery': {
     rules: [q('cloud-discovery-burst')],
     note: 'Describe* discovery calls count toward cloud-discovery-burst.',
+    explain: {
+      'Discovery Event Names':
+        "a successful read by a role session the record does not show to be a person (no SSO role, source identity, e-mail session name or console user agent) is a workload's; cloud-discovery-burst does not count workloads' successful reads (workloads describe their own resources all day, and each count is a state write), only their refused calls, and instance credentials used off the host are instance-credential-off-host. Gap: a stolen workload role allowed everything it sweeps is not counted.",
+    },
   },
   'AWS.CloudTrail.Password.Policy.Discovery': {
     rules: [q('cloud-discovery-burst')],

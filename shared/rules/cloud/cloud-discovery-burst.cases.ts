@@ -29,6 +29,32 @@ const sweep = (n: number, stepMs: number, userName = 'leaked-key-user') =>
     }),
   );
 
+/** A principal of another account, as CloudTrail writes it in the resource account (no ARN). */
+const otherAccount = {
+  type: 'AWSAccount',
+  principalId: 'AIDAQRSTUVWXYZEXAMPLE',
+  accountId: '111122223333',
+};
+
+/** A Lambda function's execution role session: a workload. */
+const lambdaRole = {
+  type: 'AssumedRole',
+  principalId: 'AROA4EXAMPLEROLEID01:inventory-sync',
+  arn: 'arn:aws:sts::444455556666:assumed-role/inventory-sync-role/inventory-sync',
+  accountId: '444455556666',
+  accessKeyId: 'ASIA4EXAMPLEKEY00002',
+  sessionContext: {
+    sessionIssuer: {
+      type: 'Role',
+      principalId: 'AROA4EXAMPLEROLEID01',
+      arn: 'arn:aws:iam::444455556666:role/inventory-sync-role',
+      accountId: '444455556666',
+      userName: 'inventory-sync-role',
+    },
+    attributes: { creationDate: '2024-05-01T09:00:00Z', mfaAuthenticated: 'false' },
+  },
+};
+
 const cases: RuleCases = {
   fires: [
     {
@@ -45,9 +71,29 @@ const cases: RuleCases = {
           'arn:aws:iam::444455556666:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_AdministratorAccess_0a1b2c3d4e5f6a7b',
       },
     },
+    {
+      name: "counts another account's principal (AWSAccount), whose calls succeed",
+      records: sweep(10, 20_000).map((r) => {
+        const { errorCode: _e, errorMessage: _m, ...ok } = r as typeof r & { errorMessage?: string };
+        return { ...ok, userIdentity: otherAccount };
+      }),
+      expect: { findings: 1, principal: 'AIDAQRSTUVWXYZEXAMPLE' },
+    },
   ],
   quiet: [
     { name: 'stays quiet for 9 services', records: sweep(9, 30_000), expect: { findings: 0 } },
+    {
+      name: "stays quiet when a Lambda function's role describes 12 services and every call succeeds",
+      records: sweep(12, 20_000).map((r) => {
+        const { errorCode: _e, errorMessage: _m, ...ok } = r as typeof r & { errorMessage?: string };
+        return {
+          ...ok,
+          userIdentity: lambdaRole,
+          userAgent: 'aws-sdk-nodejs/2.1692.0 linux/v20.18.0 exec-env/AWS_Lambda_nodejs20.x',
+        };
+      }),
+      expect: { findings: 0 },
+    },
     {
       name: 'stays quiet for 12 services spread over two hours, and for data reads',
       records: [

@@ -26,17 +26,18 @@ const DATA_READS = new Set([
 const DENIED = /AccessDenied|UnauthorizedOperation|Forbidden|NotAuthorized/i;
 
 /**
- * A List, Describe or Get call that looks around: made by a person's credentials (IAM user, SSO,
- * federated, root), or refused whoever made it. Workload roles describe their own resources all
- * day; counting each of their calls would cost a state write per call for nothing, while a stolen
- * workload credential probing beyond its role meets refusals (and off-host use is
- * instance-credential-off-host).
+ * A List, Describe or Get call that looks around: made by anyone but a known workload (a person's
+ * credentials: IAM user, SSO, federated, root; or a principal the record does not type, such as
+ * another account's (AWSAccount) or CloudTrail's Unknown), or refused whoever made it. Workload
+ * roles describe their own resources all day; counting each of their calls would cost a state
+ * write per call for nothing, while a stolen workload credential probing beyond its role meets
+ * refusals (and off-host use is instance-credential-off-host).
  */
 const READ_RE = /^(?:List|Describe|Get)[A-Z]/;
 
 function isDiscovery(e: TriplineEvent): boolean {
   // Cheapest test first: most calls are workload reads that succeed.
-  if (e.actor.type !== 'user' && (e.errorCode === undefined || !DENIED.test(e.errorCode))) return false;
+  if (e.actor.type === 'service' && (e.errorCode === undefined || !DENIED.test(e.errorCode))) return false;
   if (!READ_RE.test(e.action) || DATA_READS.has(e.action)) return false;
   if ((e.raw as { managementEvent?: unknown } | null)?.managementEvent === false) return false;
   return !byAwsService(e);
@@ -46,7 +47,7 @@ export default defineRule({
   id: 'cloud-discovery-burst',
   title: (c) => `${c.group} listed ${c.observed} AWS services within 10 minutes`,
   description:
-    "One AWS principal called List*, Describe* or Get* on at least 10 different services (eventSource) within 10 minutes: the sweep of a credential someone just obtained (Pacu, ScoutSuite, CloudFox, manual recon). Calls made with a person's credentials count, and refused calls by any principal (probing what a stolen key can do is discovery too); the routine reads of workload roles, data reads (GetObject, GetSecretValue...), AWS services acting for a principal and service-linked roles are not counted.",
+    "One AWS principal called List*, Describe* or Get* on at least 10 different services (eventSource) within 10 minutes: the sweep of a credential someone just obtained (Pacu, ScoutSuite, CloudFox, manual recon). Calls made with a person's credentials or by a principal of unknown type (another account's, CloudTrail's Unknown) count, and refused calls by any principal (probing what a stolen key can do is discovery too); the routine reads of workload roles, data reads (GetObject, GetSecretValue...), AWS services acting for a principal and service-linked roles are not counted.",
   kind: 'distinct',
   severity: 'medium',
   escalate: (c) => ((c.observed ?? 0) >= 20 ? 'high' : undefined),
