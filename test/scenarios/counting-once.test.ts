@@ -56,7 +56,7 @@ describe('a record delivered more than once', () => {
     const dir = tempDir();
     const state = join(dir, 'state.jsonl');
     const first = await replay(['examples/'], { cwd: ROOT, state });
-    expect(first.newFindings).toBe(8);
+    expect(first.newFindings).toBe(9);
     const again = await replay(['examples/'], { cwd: ROOT, state, reprocess: true });
     expect(again.newFindings).toBe(0);
     expect(again.findings).toEqual([]);
