@@ -28,8 +28,6 @@ export const ENV = {
   SECRET_ARN: 'SECRET_ARN',
   /** Upper bound, in days, on how long any state item lives. */
   STATE_RETENTION_DAYS: 'STATE_RETENTION_DAYS',
-  /** `true` lets the responder revoke what a finding names; anything else keeps it in dry-run. */
-  AUTO_REVOKE: 'AUTO_REVOKE',
   /** Log level for Powertools Logger (it reads `LOG_LEVEL` itself). */
   LOG_LEVEL: 'LOG_LEVEL',
   /** Powertools `service` dimension and log key. */

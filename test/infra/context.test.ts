@@ -26,7 +26,8 @@ describe('stackSettingsFromContext', () => {
       enabledSources: 'cloudtrail,graph',
       stateRetentionDays: '30',
       logRetentionDays: '90',
-      autoRevoke: 'true',
+      autoRevoke: 'dry-run',
+      responder: '{"minSeverity":"high"}',
       retainState: 'false',
       readOnlyEvents: 'false',
       'schedules.graph': 'rate(10 minutes)',
@@ -39,7 +40,8 @@ describe('stackSettingsFromContext', () => {
       enabledSources: ['cloudtrail', 'graph'],
       stateRetentionDays: 30,
       logRetentionDays: 90,
-      autoRevoke: true,
+      autoRevoke: 'dry-run',
+      responder: { minSeverity: 'high' },
       retainState: false,
       readOnlyEvents: false,
       'schedules.graph': 'rate(10 minutes)',
@@ -52,7 +54,8 @@ describe('stackSettingsFromContext', () => {
       enabledSources: ['cloudtrail', 'graph'],
       stateRetentionDays: 30,
       logRetentionDays: 90,
-      autoRevoke: true,
+      autoRevoke: 'dry-run',
+      responder: { minSeverity: 'high' },
       retainState: false,
       readOnlyEvents: false,
       schedules: { graph: 'rate(10 minutes)' },
@@ -78,7 +81,8 @@ describe('stackSettingsFromContext', () => {
   it('reports every value of the wrong type, and leaves it out', () => {
     const { props, problems } = read({
       stateRetentionDays: 'ninety',
-      autoRevoke: 'yes',
+      autoRevoke: true,
+      responder: '[1]',
       enabledSources: 42,
       tenantId: 7,
     });
@@ -86,7 +90,8 @@ describe('stackSettingsFromContext', () => {
     expect(problems).toEqual([
       { setting: 'enabledSources', message: 'must be a comma-separated string or a list of strings, got 42' },
       { setting: 'stateRetentionDays', message: 'must be a number, got "ninety"' },
-      { setting: 'autoRevoke', message: 'must be true or false, got "yes"' },
+      { setting: 'autoRevoke', message: 'must be a string, got true' },
+      { setting: 'responder', message: 'must be a JSON object, got "[1]"' },
       { setting: 'tenantId', message: 'must be a string, got 7' },
     ]);
   });

@@ -105,7 +105,7 @@ describe('Poller (in the stack, with the fixture handler)', () => {
 
   it('tells each function its source and the deployment settings', () => {
     expect(variablesOf('graph')).toEqual(
-      expect.objectContaining({ [ENV.SOURCE]: 'graph', [ENV.AUTO_REVOKE]: 'false', [ENV.LATENESS]: '15m' }),
+      expect.objectContaining({ [ENV.SOURCE]: 'graph', [ENV.LATENESS]: '15m' }),
     );
   });
 

@@ -118,13 +118,25 @@ async function depsFor(
   const { entraSecretArn, googleSecretArn } = rt.config;
   if (entraSecretArn) {
     const secret = await rt.secrets.read(entraSecretArn);
-    selfAppIds.push(...entraAppIds(secret));
-    entra = entraClientsFromSecret(secret, `secret ${entraSecretArn}`, clientDeps);
+    if (isTemplate(secret))
+      rt.logger.warn('The responder Entra secret is not filled in: Entra findings cannot be acted on', {
+        secret: entraSecretArn,
+      });
+    else {
+      selfAppIds.push(...entraAppIds(secret));
+      entra = entraClientsFromSecret(secret, `secret ${entraSecretArn}`, clientDeps);
+    }
   }
   if (googleSecretArn) {
     const secret = await rt.secrets.read(googleSecretArn);
-    selfAppIds.push(...googleClientIds(secret));
-    google = googleClientsFromSecret(secret, `secret ${googleSecretArn}`, clientDeps);
+    if (isTemplate(secret))
+      rt.logger.warn('The responder Google secret is not filled in: Google findings cannot be acted on', {
+        secret: googleSecretArn,
+      });
+    else {
+      selfAppIds.push(...googleClientIds(secret));
+      google = googleClientsFromSecret(secret, `secret ${googleSecretArn}`, clientDeps);
+    }
   }
   const functionName = process.env['AWS_LAMBDA_FUNCTION_NAME'];
   return {
@@ -165,6 +177,11 @@ export function findingOf(record: Pick<SQSRecord, 'body'>): Finding | { skip: st
   if (!Array.isArray(body['evidence'])) problems.push('evidence');
   if (problems.length > 0) return { skip: `not a finding (missing or wrong: ${problems.join(', ')})` };
   return body as unknown as Finding;
+}
+
+/** The secret as the stack creates it: every value an empty string (not filled in yet). */
+function isTemplate(secret: Record<string, unknown>): boolean {
+  return Object.values(secret).every((v) => v === '');
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {
