@@ -8,10 +8,10 @@
  * | a user's tokens | `GET {apiBase}/admin/directory/v1/users/{userKey}/tokens` (`items[]` of `clientId`, `scopes`, `displayText`) |
  * | delete them | `DELETE {apiBase}/admin/directory/v1/users/{userKey}/tokens/{clientId}` |
  *
- * The access token comes from a JWT-bearer grant signed locally with the service account key (RS256,
- * `iss` the service account, `sub` the admin, `scope`, `aud` the token URL), exchanged at the key's
- * `token_uri` or a configured `tokenUrl` (a private endpoint, a test server); nothing is fetched at run
- * time but the token. 429 and 5xx are retried with `Retry-After` and backoff, and so is a 403 whose
+ * The access token comes from the Workspace collector's JWT client (shared/sources/workspace.ts:
+ * google-auth-library, the assertion signed locally with the key, exchanged at the key's `token_uri`
+ * or a configured `tokenUrl`), with the responder's own service account and scope; nothing is
+ * fetched at run time but the token. 429 and 5xx are retried with `Retry-After` and backoff, and so is a 403 whose
  * reason is `rateLimitExceeded` / `userRateLimitExceeded` (how the Directory API reports quota); a
  * 401 gets a new token once; 404 is "already gone"; any other 4xx is an {@link ActionError}.
  *
@@ -20,9 +20,9 @@
  *
  * @module
  */
-import { createSign } from 'node:crypto';
-import { z } from 'zod';
 import { parseRetryAfter, requestWithRetry } from '../sources/http';
+import { WorkspaceConfigError, parseWorkspaceOptions, workspaceTokenProvider } from '../sources/workspace';
+import type { WorkspaceOptions } from '../sources/workspace';
 import type { HttpAnswer } from '../sources/http';
 import type { TokenSnapshot } from './core/types';
 import type { ClientDeps } from './credentials';
@@ -32,8 +32,6 @@ import type { GoogleDirectory } from './ports';
 
 /** The one scope the responder asks Google for. */
 export const GOOGLE_RESPONDER_SCOPE = 'https://www.googleapis.com/auth/admin.directory.user.security';
-/** Google's OAuth 2.0 token endpoint. */
-export const GOOGLE_TOKEN_URL = 'https://oauth2.googleapis.com/token';
 /** The Admin SDK API base. */
 export const GOOGLE_ADMIN_BASE = 'https://admin.googleapis.com';
 
@@ -43,94 +41,39 @@ export interface GoogleTokenSource {
   invalidate(): void;
 }
 
-/** Options of {@link ServiceAccountTokens}. */
-export interface ServiceAccountTokensOptions {
-  clientEmail: string;
-  privateKey: string;
-  privateKeyId?: string | undefined;
-  /** The admin the service account impersonates. */
-  subject: string;
-  scope: string;
-  tokenUrl: string;
-  fetch?: typeof fetch | undefined;
-  now?: (() => number) | undefined;
-  sleep?: ((ms: number) => Promise<void>) | undefined;
+/**
+ * The responder's tokens: the Workspace collector's JWT client (google-auth-library, key signed
+ * locally, token URL configurable) asking for {@link GOOGLE_RESPONDER_SCOPE} only. A refusal is an
+ * {@link ActionError}: retryable when Google or the network failed (429, 5xx, no answer), not when it
+ * refused the grant (unauthorized_client: the scope is not delegated to this service account).
+ */
+export function responderTokenSource(
+  opts: Pick<WorkspaceOptions, 'serviceAccountKey' | 'delegatedAdminEmail' | 'tokenUrl'>,
+  fetchImpl: typeof fetch = globalThis.fetch,
+): GoogleTokenSource {
+  const p = workspaceTokenProvider(opts, fetchImpl, {
+    scope: GOOGLE_RESPONDER_SCOPE,
+    adminMay: 'manage user security settings (the User Management > Security privilege)',
+  });
+  return {
+    invalidate: () => p.invalidate(),
+    async getToken() {
+      try {
+        return await p.token();
+      } catch (e) {
+        const status = statusOf((e as Error).cause);
+        const retryable = status === undefined || status === 429 || status >= 500;
+        throw new ActionError((e as Error).message, status ?? 0, retryable, { cause: e });
+      }
+    },
+  };
 }
 
-/** Access tokens from a service account key by the JWT-bearer grant, cached until a minute before expiry. */
-export class ServiceAccountTokens implements GoogleTokenSource {
-  private cached: { token: string; expiresAt: number } | undefined;
-
-  constructor(private readonly opts: ServiceAccountTokensOptions) {}
-
-  invalidate(): void {
-    this.cached = undefined;
-  }
-
-  async getToken(): Promise<string> {
-    const now = (this.opts.now ?? Date.now)();
-    if (this.cached && this.cached.expiresAt - 60_000 > now) return this.cached.token;
-    const iat = Math.floor(now / 1000);
-    const b64 = (o: object): string => Buffer.from(JSON.stringify(o)).toString('base64url');
-    const header = b64({
-      alg: 'RS256',
-      typ: 'JWT',
-      ...(this.opts.privateKeyId ? { kid: this.opts.privateKeyId } : {}),
-    });
-    const claims = b64({
-      iss: this.opts.clientEmail,
-      sub: this.opts.subject,
-      scope: this.opts.scope,
-      aud: this.opts.tokenUrl,
-      iat,
-      exp: iat + 3600,
-    });
-    let signature: string;
-    try {
-      signature = createSign('RSA-SHA256')
-        .update(`${header}.${claims}`)
-        .sign(this.opts.privateKey, 'base64url');
-    } catch (e) {
-      throw new ActionError(`the Google service account key cannot sign: ${(e as Error).message}`, 0, false, {
-        cause: e,
-      });
-    }
-    const a = await requestWithRetry(this.opts.tokenUrl, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({
-        grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer',
-        assertion: `${header}.${claims}.${signature}`,
-      }).toString(),
-      ...(this.opts.fetch ? { fetch: this.opts.fetch } : {}),
-      ...(this.opts.sleep ? { sleep: this.opts.sleep } : {}),
-    }).catch((e: unknown) => {
-      throw new ActionError(`Google token request failed: ${(e as Error).message}`, 0, true, { cause: e });
-    });
-    let body: Record<string, unknown> = {};
-    try {
-      body = JSON.parse(a.text) as Record<string, unknown>;
-    } catch {
-      // reported below
-    }
-    if (a.status !== 200 || typeof body['access_token'] !== 'string') {
-      const err = typeof body['error'] === 'string' ? body['error'] : `HTTP ${a.status}`;
-      const desc = typeof body['error_description'] === 'string' ? `: ${body['error_description']}` : '';
-      const retryable = a.status === 429 || a.status >= 500;
-      throw new ActionError(
-        `Google refused a token for ${this.opts.clientEmail} acting as ${this.opts.subject} (${err}${desc}).${
-          err === 'unauthorized_client'
-            ? ` Authorize the service account's client id for ${this.opts.scope} in the Admin console (Security > Access and data control > API controls > Domain-wide delegation).`
-            : ''
-        }`,
-        a.status,
-        retryable,
-      );
-    }
-    const expiresIn = typeof body['expires_in'] === 'number' ? body['expires_in'] : 3600;
-    this.cached = { token: body['access_token'], expiresAt: now + expiresIn * 1000 };
-    return this.cached.token;
-  }
+/** The HTTP status of a google-auth-library (gaxios) error, when it had an answer. */
+function statusOf(e: unknown): number | undefined {
+  const r = (e as { response?: { status?: unknown }; status?: unknown } | undefined) ?? undefined;
+  const s = r?.response?.status ?? r?.status;
+  return typeof s === 'number' ? s : undefined;
 }
 
 /** Options of {@link DirectoryApi}. */
@@ -248,57 +191,21 @@ export class DirectoryApi implements GoogleDirectory {
   }
 }
 
-const keySchema = z.looseObject({
-  client_email: z.string().min(3, 'client_email is missing'),
-  private_key: z.string().regex(/-----BEGIN [A-Z ]*PRIVATE KEY-----/, 'private_key holds no PEM private key'),
-  private_key_id: z.string().optional(),
-  client_id: z.string().optional(),
-  token_uri: z.string().optional(),
-});
-
-const secretSchema = z.object({
-  serviceAccountKey: z.union([z.string(), z.record(z.string(), z.unknown())]),
-  delegatedAdminEmail: z.string().regex(/^[^\s@]+@[^\s@]+$/, 'delegatedAdminEmail must be an e-mail address'),
-  customerId: z.string().regex(/^\S+$/).optional(),
-  tokenUrl: z.string().url().optional(),
-  apiBase: z.string().url().optional(),
-});
-
-/** The parsed Google secret. */
-interface GoogleSecret {
-  key: z.infer<typeof keySchema>;
-  admin: string;
-  customerId: string | undefined;
-  tokenUrl: string;
-  apiBase: string;
-}
-
-function parseGoogleSecret(secret: Record<string, unknown>, where: string): GoogleSecret {
-  const s = secretSchema.safeParse(secret);
-  if (!s.success)
-    throw new CredentialsError(
-      `${where}: ${s.error.issues.map((i) => `${i.path.join('.') || 'secret'}: ${i.message}`).join('; ')}`,
-    );
-  let raw: unknown = s.data.serviceAccountKey;
-  if (typeof raw === 'string') {
-    try {
-      raw = JSON.parse(raw);
-    } catch {
-      throw new CredentialsError(`${where}: serviceAccountKey is not the key file's JSON`);
-    }
+/** The responder's Google secret, validated like the collector's (same fields, its own account). */
+function parseGoogleSecret(secret: Record<string, unknown>, where: string): WorkspaceOptions {
+  const { serviceAccountKey, delegatedAdminEmail, customerId, tokenUrl, apiBase } = secret;
+  try {
+    return parseWorkspaceOptions({
+      serviceAccountKey,
+      delegatedAdminEmail,
+      ...(customerId !== undefined ? { customerId } : {}),
+      ...(tokenUrl !== undefined ? { tokenUrl } : {}),
+      ...(apiBase !== undefined ? { apiBase } : {}),
+    });
+  } catch (e) {
+    if (e instanceof WorkspaceConfigError) throw new CredentialsError(`${where}: ${e.problems.join('; ')}`);
+    throw e;
   }
-  const k = keySchema.safeParse(raw);
-  if (!k.success)
-    throw new CredentialsError(
-      `${where}: serviceAccountKey: ${k.error.issues.map((i) => i.message).join('; ')}`,
-    );
-  return {
-    key: k.data,
-    admin: s.data.delegatedAdminEmail,
-    customerId: s.data.customerId,
-    tokenUrl: s.data.tokenUrl ?? k.data.token_uri ?? GOOGLE_TOKEN_URL,
-    apiBase: s.data.apiBase ?? GOOGLE_ADMIN_BASE,
-  };
 }
 
 /**
@@ -318,17 +225,7 @@ export function googleClientsFromSecret(
   return async (tenant) => {
     if (g.customerId !== undefined && g.customerId !== tenant) return undefined;
     client ??= new DirectoryApi({
-      tokens: new ServiceAccountTokens({
-        clientEmail: g.key.client_email,
-        privateKey: g.key.private_key,
-        privateKeyId: g.key.private_key_id,
-        subject: g.admin,
-        scope: GOOGLE_RESPONDER_SCOPE,
-        tokenUrl: g.tokenUrl,
-        fetch: deps.fetch,
-        now: deps.now,
-        sleep: deps.sleep,
-      }),
+      tokens: responderTokenSource(g, deps.fetch ?? globalThis.fetch),
       apiBase: g.apiBase,
       ...deps,
     });
