@@ -30,6 +30,7 @@ import { REPLAY_FLAGS, RULES_FLAGS, mainHelp, replayHelp, rulesHelp } from './he
 import { safeJson, safeText } from '../text/safe';
 import { ProgressDisplay } from './progress';
 import { ReportFile } from './report-file';
+import { RESPOND_HELP, UNDO_HELP, respondCommand, undoCommand } from './respond';
 import {
   bytes,
   detailsBlock,
@@ -76,6 +77,8 @@ export interface CliIO {
   columns?: number | undefined;
   /** The rules `replay` and `rules` use (default: ALL_RULES); for tests. */
   rules?: readonly RuleDefinition[] | undefined;
+  /** HTTP for `respond` and `undo` (Graph, Google); for tests. */
+  fetch?: typeof fetch | undefined;
 }
 
 interface Ctx {
@@ -87,9 +90,10 @@ interface Ctx {
   cwd: string;
   columns: number | undefined;
   rules: readonly RuleDefinition[];
+  fetch: typeof fetch | undefined;
 }
 
-const COMMANDS = ['replay', 'rules', 'help'];
+const COMMANDS = ['replay', 'rules', 'respond', 'undo', 'help'];
 const DEFAULT_STATE = join('.tripline', 'state.json');
 
 /** The package version, read once. */
@@ -125,6 +129,7 @@ export async function main(argv: readonly string[], io: CliIO = {}): Promise<num
     cwd: io.cwd ?? process.cwd(),
     columns: io.columns ?? (io.stdout ? undefined : process.stdout.columns),
     rules: io.rules ?? ALL_RULES,
+    fetch: io.fetch,
   };
   if (!io.stdout) ignoreEpipe();
   try {
@@ -189,11 +194,17 @@ async function dispatch(argv: readonly string[], ctx: Ctx): Promise<number> {
     const topic = rest[0];
     if (topic === 'replay') ctx.out.write(replayHelp());
     else if (topic === 'rules') ctx.out.write(rulesHelp());
+    else if (topic === 'respond') ctx.out.write(RESPOND_HELP);
+    else if (topic === 'undo') ctx.out.write(UNDO_HELP);
     else ctx.out.write(mainHelp(version()));
     return EXIT.OK;
   }
   if (first === 'replay') return replayCommand(rest, ctx);
   if (first === 'rules') return rulesCommand(rest, ctx);
+  if (first === 'respond' || first === 'undo') {
+    const rctx = { ...ctx, say: (line: string) => say(ctx, line) };
+    return first === 'respond' ? respondCommand(rest, rctx) : undoCommand(rest, rctx);
+  }
   if (first.startsWith('-')) {
     throw new UsageError(
       `unknown flag ${first} before the command. Flags go after it: \`tripline replay --help\`.`,
