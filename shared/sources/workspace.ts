@@ -293,7 +293,13 @@ const RATE_LIMIT_REASON = /rateLimitExceeded|userRateLimitExceeded|quotaExceeded
 export function createWorkspaceSources(opts: WorkspaceOptions, deps: WorkspaceDeps = {}): PollSource[] {
   const fetchImpl = deps.fetch ?? globalThis.fetch;
   const tokens = workspaceTokenProvider(opts, fetchImpl);
-  const limiter = deps.limiter ?? new RateLimiter(WORKSPACE_RATE);
+  const limiter =
+    deps.limiter ??
+    new RateLimiter({
+      ...WORKSPACE_RATE,
+      ...(deps.now ? { now: deps.now } : {}),
+      ...(deps.sleep ? { sleep: deps.sleep } : {}),
+    });
   return opts.applications.map(
     (app) => new WorkspaceApplicationSource(app, opts, deps, tokens, limiter, fetchImpl),
   );

@@ -13,7 +13,7 @@ import { ENV } from '../../config/env';
 import { SOURCE_CREDENTIALS } from '../../config/sources';
 import { DEFAULT_POLL_TIMING } from '../poller';
 import type { PollTiming } from '../poller';
-import type { PollSourceRegistration, PollTarget } from '../registry';
+import type { PollSourceContext, PollSourceRegistration, PollTarget } from '../registry';
 import { SecretError, SecretsManagerJson } from '../secret';
 import type { SecretJsonReader } from '../secret';
 import { WorkspaceConfigError, createWorkspaceSources, parseWorkspaceOptions } from '../workspace';
@@ -41,6 +41,15 @@ export interface WorkspaceRegistrationDeps {
   secrets?: SecretJsonReader;
   /** Passed to every source (fetch, limiter, clock). */
   sourceDeps?: Omit<WorkspaceDeps, 'onNotice'>;
+}
+
+/** The caller's HTTP and clock overrides (the poller handler's `clients`), as Workspace deps. */
+function clientDeps(c: PollSourceContext['clients']): Omit<WorkspaceDeps, 'onNotice'> {
+  return {
+    ...(c?.fetch ? { fetch: c.fetch } : {}),
+    ...(c?.now ? { now: c.now } : {}),
+    ...(c?.sleep ? { sleep: c.sleep } : {}),
+  };
 }
 
 const REQUIRED = SOURCE_CREDENTIALS.workspace?.keys ?? ['serviceAccountKey', 'delegatedAdminEmail'];
@@ -96,6 +105,7 @@ export function workspaceRegistration(deps: WorkspaceRegistrationDeps = {}): Pol
         let built = ctx.memo?.get(memoKey) as PollTarget[] | undefined;
         if (!built) {
           const sources = createWorkspaceSources(opts, {
+            ...clientDeps(ctx.clients),
             ...deps.sourceDeps,
             onNotice: (n) => ctx.notice?.(n.message, { application: n.application, kind: n.kind, tenant }),
           });
