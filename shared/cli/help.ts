@@ -126,6 +126,7 @@ export function mainHelp(version: string): string {
 Usage:
   tripline replay <files or folders...> [flags]   Run every detection over exported audit logs.
   tripline rules [--format table|jsonl]           List the detections.
+  tripline pull <source> --out DIR [flags]        Read audit logs from a vendor API into DIR.
   tripline --help                                 Show this help.
   tripline --version                              Print the version.
 

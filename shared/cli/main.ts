@@ -29,6 +29,7 @@ import type { ReplayConfig } from './config';
 import { REPLAY_FLAGS, RULES_FLAGS, mainHelp, replayHelp, rulesHelp } from './help';
 import { safeJson, safeText } from '../text/safe';
 import { ProgressDisplay } from './progress';
+import type * as pullModule from './pull';
 import { ReportFile } from './report-file';
 import {
   bytes,
@@ -89,7 +90,7 @@ interface Ctx {
   rules: readonly RuleDefinition[];
 }
 
-const COMMANDS = ['replay', 'rules', 'help'];
+const COMMANDS = ['replay', 'rules', 'pull', 'help'];
 const DEFAULT_STATE = join('.tripline', 'state.json');
 
 /** The package version, read once. */
@@ -189,11 +190,21 @@ async function dispatch(argv: readonly string[], ctx: Ctx): Promise<number> {
     const topic = rest[0];
     if (topic === 'replay') ctx.out.write(replayHelp());
     else if (topic === 'rules') ctx.out.write(rulesHelp());
+    else if (topic === 'pull') ctx.out.write(loadPull().pullHelp());
     else ctx.out.write(mainHelp(version()));
     return EXIT.OK;
   }
   if (first === 'replay') return replayCommand(rest, ctx);
   if (first === 'rules') return rulesCommand(rest, ctx);
+  // Loaded only when used: the vendor SDKs stay out of `replay`.
+  if (first === 'pull')
+    return loadPull().pullCommand(rest, {
+      out: ctx.out,
+      err: ctx.err,
+      env: ctx.env,
+      cwd: ctx.cwd,
+      stderrTTY: ctx.stderrTTY,
+    });
   if (first.startsWith('-')) {
     throw new UsageError(
       `unknown flag ${first} before the command. Flags go after it: \`tripline replay --help\`.`,
@@ -203,6 +214,12 @@ async function dispatch(argv: readonly string[], ctx: Ctx): Promise<number> {
   throw new UsageError(
     `unknown command '${first}'.${near ? ` Did you mean ${near}?` : ''} Run \`tripline --help\`.`,
   );
+}
+
+/** `tripline pull`'s module, loaded on first use so the vendor SDKs stay out of every other command. */
+function loadPull(): typeof pullModule {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require('./pull') as typeof pullModule;
 }
 
 function rulesCommand(argv: readonly string[], ctx: Ctx): number {
