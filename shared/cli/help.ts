@@ -127,6 +127,8 @@ Usage:
   tripline replay <files or folders...> [flags]   Run every detection over exported audit logs.
   tripline rules [--format table|jsonl]           List the detections.
   tripline pull <source> --out DIR [flags]        Read audit logs from a vendor API into DIR.
+  tripline respond <findings.jsonl> [--dry-run]   Print (or, with --apply, carry out) the responder's plan.
+  tripline undo <action-id>                       Put back what a responder action removed.
   tripline --help                                 Show this help.
   tripline --version                              Print the version.
 
@@ -136,6 +138,7 @@ Examples:
   tripline replay ./logs --format jsonl > findings.jsonl
   tripline replay ./logs --report incident.html
   tripline rules
+  tripline respond findings.jsonl --dry-run
 
 Run \`tripline replay --help\` for the replay flags. Docs: docs/cli.md.
 `;
@@ -181,7 +184,8 @@ Examples:
 export function rulesHelp(): string {
   return `Usage: tripline rules [flags]
 
-Lists the detections Tripline runs: id, severity, kind, MITRE ATT&CK techniques and title.
+Lists the detections Tripline runs: id, severity, kind, MITRE ATT&CK techniques and title, then
+the catalogue entries no event rule covers, with their ATT&CK techniques and the reason.
 
 Flags:
 ${flagLines(RULES_FLAGS)}

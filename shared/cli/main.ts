@@ -21,6 +21,7 @@ import type { SourceId } from '../events/types';
 import { replay } from '../replay/replay';
 import type { QuarantineEntry, ReplayOptions, ReplaySummary } from '../replay/replay';
 import { renderReport } from '../report/html';
+import { NOT_COVERED } from '../rules/catalogue';
 import { ALL_RULES } from '../rules/index';
 import { StateStoreError } from '../state/port';
 import { UsageError, closest, parseArgs } from './args';
@@ -44,6 +45,7 @@ import {
   summaryBlock,
   summaryLine,
 } from './render';
+import { renderTable } from './table';
 
 /** Exit codes. */
 export const EXIT = {
@@ -77,6 +79,8 @@ export interface CliIO {
   columns?: number | undefined;
   /** The rules `replay` and `rules` use (default: ALL_RULES); for tests. */
   rules?: readonly RuleDefinition[] | undefined;
+  /** HTTP for `respond` and `undo` (Graph, Google); for tests. */
+  fetch?: typeof fetch | undefined;
 }
 
 interface Ctx {
@@ -88,9 +92,10 @@ interface Ctx {
   cwd: string;
   columns: number | undefined;
   rules: readonly RuleDefinition[];
+  fetch: typeof fetch | undefined;
 }
 
-const COMMANDS = ['replay', 'rules', 'pull', 'help'];
+const COMMANDS = ['replay', 'rules', 'pull', 'respond', 'undo', 'help'];
 const DEFAULT_STATE = join('.tripline', 'state.json');
 
 /** The package version, read once. */
@@ -126,6 +131,7 @@ export async function main(argv: readonly string[], io: CliIO = {}): Promise<num
     cwd: io.cwd ?? process.cwd(),
     columns: io.columns ?? (io.stdout ? undefined : process.stdout.columns),
     rules: io.rules ?? ALL_RULES,
+    fetch: io.fetch,
   };
   if (!io.stdout) ignoreEpipe();
   try {
@@ -191,7 +197,10 @@ async function dispatch(argv: readonly string[], ctx: Ctx): Promise<number> {
     if (topic === 'replay') ctx.out.write(replayHelp());
     else if (topic === 'rules') ctx.out.write(rulesHelp());
     else if (topic === 'pull') ctx.out.write(loadPull().pullHelp());
-    else ctx.out.write(mainHelp(version()));
+    else if (topic === 'respond' || topic === 'undo') {
+      const m = await loadRespond();
+      ctx.out.write(topic === 'respond' ? m.RESPOND_HELP : m.UNDO_HELP);
+    } else ctx.out.write(mainHelp(version()));
     return EXIT.OK;
   }
   if (first === 'replay') return replayCommand(rest, ctx);
@@ -205,6 +214,11 @@ async function dispatch(argv: readonly string[], ctx: Ctx): Promise<number> {
       cwd: ctx.cwd,
       stderrTTY: ctx.stderrTTY,
     });
+  if (first === 'respond' || first === 'undo') {
+    const m = await loadRespond();
+    const rctx = { ...ctx, say: (line: string) => say(ctx, line) };
+    return first === 'respond' ? m.respondCommand(rest, rctx) : m.undoCommand(rest, rctx);
+  }
   if (first.startsWith('-')) {
     throw new UsageError(
       `unknown flag ${first} before the command. Flags go after it: \`tripline replay --help\`.`,
@@ -222,6 +236,34 @@ function loadPull(): typeof pullModule {
   return require('./pull') as typeof pullModule;
 }
 
+/** What shared/cli/respond.ts exports to the dispatcher. */
+interface RespondModule {
+  RESPOND_HELP: string;
+  UNDO_HELP: string;
+  respondCommand(argv: readonly string[], ctx: Ctx & { say(line: string): void }): Promise<number>;
+  undoCommand(argv: readonly string[], ctx: Ctx & { say(line: string): void }): Promise<number>;
+}
+
+/**
+ * The responder commands, loaded on first use from a specifier the compiler does not follow: they
+ * need the vendor clients (@azure/identity, google-auth-library, @aws-sdk/client-dynamodb), which the
+ * published package does not depend on, so they run from a clone of the repository (tsx) and the
+ * published `replay` and `rules` never load them.
+ */
+async function loadRespond(): Promise<RespondModule> {
+  const specifier = ['.', 'respond'].join('/');
+  try {
+    return (await import(specifier)) as RespondModule;
+  } catch (e) {
+    const missing = /Cannot find module '([^']+)'/.exec((e as Error).message)?.[1];
+    if (!missing) throw e;
+    throw new UsageError(
+      `tripline respond and undo are not in this installation (${missing} cannot be loaded): they need the Microsoft, Google and AWS clients ` +
+        'the published package leaves out. Run them from a clone of the repository (npm ci, then npx tripline respond ...; docs/respond.md).',
+    );
+  }
+}
+
 function rulesCommand(argv: readonly string[], ctx: Ctx): number {
   const { flags, positionals } = parseArgs(argv, RULES_FLAGS, 'Run `tripline rules --help`.');
   if (flags.has('help')) {
@@ -234,6 +276,8 @@ function rulesCommand(argv: readonly string[], ctx: Ctx): number {
     );
   }
   const rules = [...ctx.rules].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  // The catalogue entries no event rule covers belong to the shipped catalogue, not to a test's rules.
+  const notCovered = ctx.rules === ALL_RULES ? NOT_COVERED : [];
   if (flags.get('format') === 'jsonl') {
     let text = '';
     for (const r of rules) {
@@ -247,6 +291,9 @@ function rulesCommand(argv: readonly string[], ctx: Ctx): number {
         description: r.description,
       })}\n`;
     }
+    for (const n of notCovered) {
+      text += `${JSON.stringify({ id: n.id, status: n.status, attack: n.attack, behaviour: n.behaviour, reason: n.reason })}\n`;
+    }
     ctx.out.write(text);
     return EXIT.OK;
   }
@@ -255,8 +302,24 @@ function rulesCommand(argv: readonly string[], ctx: Ctx): number {
     say(ctx, 'no rules are registered in this build.');
     return EXIT.OK;
   }
-  ctx.out.write(rulesTable(rules, st, ctx.stdoutTTY ? ctx.columns : undefined));
+  const width = ctx.stdoutTTY ? ctx.columns : undefined;
+  ctx.out.write(rulesTable(rules, st, width));
   ctx.out.write(`\n${plural(rules.length, 'rule')}.\n`);
+  if (notCovered.length) {
+    ctx.out.write(`\nCatalogue entries no event rule covers (docs/coverage.md):\n\n`);
+    ctx.out.write(
+      renderTable(
+        [
+          { header: 'ID' },
+          { header: 'STATUS' },
+          { header: 'ATT&CK', max: 40 },
+          { header: 'REASON', max: 240, min: 30 },
+        ],
+        notCovered.map((n) => [n.id, n.status, n.attack.join(', '), n.reason]),
+        { headerStyle: st.bold, width },
+      ),
+    );
+  }
   return EXIT.OK;
 }
 
