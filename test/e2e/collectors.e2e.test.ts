@@ -348,6 +348,7 @@ describe("Contoso's bad Monday, collected by the deployed pollers and the S3 tra
       'oauth-risky-consent bob@contoso.com', // Graph directory audits
       'oauth-risky-consent carol@contoso-labs.com', // Workspace token events
       'password-spray 185.220.101.47', // Graph sign-ins
+      'password-spray-success 185.220.101.47', // Graph sign-ins: bob's sign-in from the spraying address
     ]);
   });
 

@@ -166,9 +166,10 @@ describe('npm pack', () => {
     expect(files.filter((f) => /^dist\/.*(?:\.test|\.cases)\.(?:js|d\.ts)$/.test(f))).toEqual([]);
   });
 
-  it('stays small: under 400 kB packed and 2 MB unpacked', () => {
-    expect(pack.size).toBeLessThan(400_000);
-    expect(pack.unpackedSize).toBeLessThan(2_000_000);
+  // 500 kB / 2.5 MB since the package ships the collectors `tripline pull` runs (shared/sources).
+  it('stays small: under 500 kB packed and 2.5 MB unpacked', () => {
+    expect(pack.size).toBeLessThan(500_000);
+    expect(pack.unpackedSize).toBeLessThan(2_500_000);
   });
 });
 
