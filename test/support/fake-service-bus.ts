@@ -84,7 +84,12 @@ function decodeProperty(v: string): unknown {
  * ```
  */
 export async function startFakeServiceBus(
-  opts: { queues?: string[]; duplicateDetection?: string[] } = {},
+  opts: {
+    queues?: string[];
+    duplicateDetection?: string[];
+    /** Accepts a bearer token (for example one the fake identity issued for Service Bus). */
+    authorize?: (token: string) => boolean;
+  } = {},
 ): Promise<FakeServiceBus> {
   const queues = new Set(opts.queues ?? ['findings']);
   const dedup = new Set(opts.duplicateDetection ?? []);
@@ -108,7 +113,7 @@ export async function startFakeServiceBus(
       if (req.method !== 'POST' || !m) return refuse(400, `unsupported request ${req.method} ${req.url}`);
       const auth = req.headers['authorization'] ?? '';
       const token = auth.startsWith('Bearer ') ? auth.slice(7) : '';
-      if (!tokens.has(token)) return refuse(401, 'ExpiredToken or InvalidSignature: the token is not valid');
+      if (!tokens.has(token) && !(opts.authorize?.(token) ?? false)) return refuse(401, 'ExpiredToken or InvalidSignature: the token is not valid');
       const failure = failures.shift();
       if (failure === 'busy') return refuse(503, 'ServerBusy', { 'retry-after': '0' });
       if (failure === 'internal') return refuse(500, 'InternalServerError');
