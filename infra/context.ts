@@ -28,6 +28,10 @@ export const CONTEXT_KEYS = {
   logLevel: 'logLevel',
   retainState: 'retainState',
   readOnlyEvents: 'readOnlyEvents',
+  /** The Azure bridge (docs/deploy-azure.md): Entra tenant id, managed identity principal id, audience. */
+  azureTenantId: 'azureTenantId',
+  azureIdentity: 'azureIdentity',
+  azureAudience: 'azureAudience',
   /** CloudFormation stack name. @default 'Tripline' */
   stackName: 'stackName',
   /** Pin the stack to an account; otherwise it is environment-agnostic. */
@@ -88,6 +92,9 @@ export function stackSettingsFromContext(node: Node): ContextSettings {
   const tenantId = readString(get(CONTEXT_KEYS.tenantId), CONTEXT_KEYS.tenantId, problems);
   const lateness = readString(get(CONTEXT_KEYS.lateness), CONTEXT_KEYS.lateness, problems);
   const logLevel = readString(get(CONTEXT_KEYS.logLevel), CONTEXT_KEYS.logLevel, problems)?.toUpperCase();
+  const azureTenantId = readString(get(CONTEXT_KEYS.azureTenantId), CONTEXT_KEYS.azureTenantId, problems);
+  const azureIdentity = readString(get(CONTEXT_KEYS.azureIdentity), CONTEXT_KEYS.azureIdentity, problems);
+  const azureAudience = readString(get(CONTEXT_KEYS.azureAudience), CONTEXT_KEYS.azureAudience, problems);
   const stackName =
     readString(get(CONTEXT_KEYS.stackName), CONTEXT_KEYS.stackName, problems) ?? DEFAULT_STACK_NAME;
   const account = readString(get(CONTEXT_KEYS.account), CONTEXT_KEYS.account, problems);
@@ -106,6 +113,9 @@ export function stackSettingsFromContext(node: Node): ContextSettings {
     ...(tenantId !== undefined ? { tenantId } : {}),
     ...(lateness !== undefined ? { lateness } : {}),
     ...(logLevel !== undefined ? { logLevel: logLevel as LogLevel } : {}),
+    ...(azureTenantId !== undefined ? { azureTenantId } : {}),
+    ...(azureIdentity !== undefined ? { azureIdentity } : {}),
+    ...(azureAudience !== undefined ? { azureAudience } : {}),
     ...(account !== undefined || region !== undefined
       ? {
           env: { ...(account !== undefined ? { account } : {}), ...(region !== undefined ? { region } : {}) },

@@ -18,6 +18,7 @@ import {
   type DeployableSource,
   type PollingSource,
 } from '#shared/config/sources';
+import { AzureBridge, checkAzureBridgeProps } from './constructs/azure-bridge';
 import { FindingsTopic } from './constructs/findings-topic';
 import type { DeploymentSettings } from './constructs/handler-function';
 import { OperationalAlarms } from './constructs/ops-alarms';
@@ -118,6 +119,28 @@ export interface TriplineStackProps extends StackProps {
   readonly retainState?: boolean;
 
   /**
+   * The Entra tenant id of Tripline's Azure Function App, whose managed identity may use this
+   * deployment's state table and findings topic (docs/deploy-azure.md). Set with `azureIdentity`.
+   *
+   * @default - no Azure bridge
+   */
+  readonly azureTenantId?: string;
+
+  /**
+   * The principal (object) id of that Function App's managed identity.
+   *
+   * @default - no Azure bridge
+   */
+  readonly azureIdentity?: string;
+
+  /**
+   * The token audience the Azure bridge trusts.
+   *
+   * @default 'api://AzureADTokenExchange'
+   */
+  readonly azureAudience?: string;
+
+  /**
    * Entry of the real-time handler.
    *
    * @default functions/aws/cloudtrail-realtime/index.ts
@@ -186,6 +209,8 @@ export class TriplineStack extends Stack {
   readonly realtime: RealtimePath | undefined;
   /** One poller per enabled polling source. */
   readonly pollers: readonly Poller[];
+  /** The role Tripline's Azure Functions assume, when `azureTenantId` and `azureIdentity` are set. */
+  readonly azureBridge: AzureBridge | undefined;
 
   constructor(scope: Construct, id: string, props: TriplineStackProps = {}) {
     super(scope, id, props);
@@ -262,6 +287,17 @@ export class TriplineStack extends Stack {
       return poller;
     });
 
+    this.azureBridge =
+      resolved.azureTenantId !== undefined && resolved.azureIdentity !== undefined
+        ? new AzureBridge(this, 'AzureBridge', {
+            tenantId: resolved.azureTenantId,
+            identity: resolved.azureIdentity,
+            ...(props.azureAudience !== undefined ? { audience: props.azureAudience } : {}),
+            stateTable: this.stateTable.table,
+            findingsTopic: this.findings,
+          })
+        : undefined;
+
     new CfnOutput(this, 'StateTableName', {
       value: this.stateTable.table.tableName,
       description: 'DynamoDB table holding Tripline state',
@@ -292,6 +328,8 @@ interface ResolvedProps {
   readonly readOnlyEvents: boolean;
   readonly realtimeEntry: string;
   readonly pollerEntry: string;
+  readonly azureTenantId: string | undefined;
+  readonly azureIdentity: string | undefined;
 }
 
 /**
@@ -408,6 +446,20 @@ function resolveProps(props: TriplineStackProps): ResolvedProps {
     );
   }
 
+  if ((props.azureTenantId === undefined) !== (props.azureIdentity === undefined)) {
+    problems.add(
+      props.azureTenantId === undefined ? 'azureTenantId' : 'azureIdentity',
+      'is needed with the other: set both azureTenantId and azureIdentity for the Azure bridge, or neither',
+    );
+  } else if (props.azureTenantId !== undefined && props.azureIdentity !== undefined) {
+    for (const p of checkAzureBridgeProps({
+      tenantId: props.azureTenantId,
+      identity: props.azureIdentity,
+      ...(props.azureAudience !== undefined ? { audience: props.azureAudience } : {}),
+    }))
+      problems.add(p.setting, p.message);
+  }
+
   problems.throwIfAny();
   return {
     alertEmails,
@@ -424,6 +476,8 @@ function resolveProps(props: TriplineStackProps): ResolvedProps {
     readOnlyEvents: props.readOnlyEvents ?? TRIPLINE_DEFAULTS.readOnlyEvents,
     realtimeEntry,
     pollerEntry,
+    azureTenantId: props.azureTenantId,
+    azureIdentity: props.azureIdentity,
   };
 }
 
