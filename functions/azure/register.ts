@@ -51,4 +51,3 @@ export function registerFunctions(options: AzureRuntimeOptions = {}): string[] {
   }
   return registered;
 }
-

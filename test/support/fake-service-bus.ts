@@ -113,7 +113,8 @@ export async function startFakeServiceBus(
       if (req.method !== 'POST' || !m) return refuse(400, `unsupported request ${req.method} ${req.url}`);
       const auth = req.headers['authorization'] ?? '';
       const token = auth.startsWith('Bearer ') ? auth.slice(7) : '';
-      if (!tokens.has(token) && !(opts.authorize?.(token) ?? false)) return refuse(401, 'ExpiredToken or InvalidSignature: the token is not valid');
+      if (!tokens.has(token) && !(opts.authorize?.(token) ?? false))
+        return refuse(401, 'ExpiredToken or InvalidSignature: the token is not valid');
       const failure = failures.shift();
       if (failure === 'busy') return refuse(503, 'ServerBusy', { 'retry-after': '0' });
       if (failure === 'internal') return refuse(500, 'InternalServerError');
