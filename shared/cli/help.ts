@@ -59,6 +59,12 @@ export const REPLAY_FLAGS: readonly FlagSpec[] = [
     arg: 'none|high|all',
     help: 'Detail blocks below the table: for high and critical findings (default), all, or none.',
   },
+  {
+    name: 'report',
+    kind: 'value',
+    arg: 'FILE',
+    help: 'Also write an HTML incident report to FILE: summary, timeline, every finding with its evidence and raw records. One file, works offline.',
+  },
   { name: 'no-progress', kind: 'switch', help: 'Never show the progress display (stderr).' },
   {
     name: 'config',
@@ -127,6 +133,7 @@ Examples:
   tripline replay ./logs
   tripline replay signins.json ual.csv --tenant contoso.onmicrosoft.com --fail-on high
   tripline replay ./logs --format jsonl > findings.jsonl
+  tripline replay ./logs --report incident.html
   tripline rules
 
 Run \`tripline replay --help\` for the replay flags. Docs: docs/cli.md.
@@ -165,6 +172,7 @@ Examples:
   tripline replay ./logs --format jsonl --fail-on high > findings.jsonl
   tripline replay ./logs --state :memory: --details all
   tripline replay ./logs --config tripline.json --lateness 3h
+  tripline replay ./logs --report incident.html
 `;
 }
 
