@@ -89,6 +89,16 @@ function pathOf(path: ReadonlyArray<PropertyKey>): string {
 export function validateConfig(
   doc: unknown,
 ): { ok: true; config: ReplayConfig } | { ok: false; problems: string[] } {
+  // `__proto__` as a key would set an object's prototype rather than add an entry, so validation
+  // would never see it: name it here, like any other key that is not a rule id or parameter.
+  const reserved: string[] = [];
+  const own = (o: unknown, k: string) =>
+    typeof o === 'object' && o !== null && Object.prototype.hasOwnProperty.call(o, k);
+  const top = doc as Record<string, unknown> | null;
+  if (own(top?.['overrides'], '__proto__'))
+    reserved.push('overrides.__proto__: no rule has this id (a reserved name)');
+  if (own(top?.['globals'], '__proto__'))
+    reserved.push('globals.__proto__: a reserved name, not a parameter');
   const r = schema.safeParse(doc);
   if (!r.success) {
     const problems = r.error.issues.map((i) => {
@@ -100,15 +110,18 @@ export function validateConfig(
       }
       return `${pathOf(i.path)}: ${i.message}`;
     });
-    return { ok: false, problems };
+    return { ok: false, problems: [...reserved, ...problems] };
   }
-  const overrides: Record<string, RuleOverride> = {};
+  if (reserved.length) return { ok: false, problems: reserved };
+  // Keys come from the file: without a prototype, `__proto__` or `constructor` is an ordinary key
+  // (reported as an unknown rule id) instead of replacing or shadowing what objects inherit.
+  const overrides = Object.create(null) as Record<string, RuleOverride>;
   for (const [id, o] of Object.entries(r.data.overrides ?? {})) {
     const out: RuleOverride = {};
     for (const [k, v] of Object.entries(o)) if (v !== undefined) (out as Record<string, unknown>)[k] = v;
     overrides[id] = out;
   }
-  const globals: RuleParams = {};
+  const globals = Object.create(null) as RuleParams;
   for (const [k, v] of Object.entries(r.data.globals ?? {})) if (v !== undefined) globals[k] = v;
   return { ok: true, config: { overrides, globals } };
 }

@@ -66,6 +66,26 @@ describe('--config', () => {
     );
   });
 
+  it('reports overrides named __proto__ or constructor as unknown rule ids, like any other key', async () => {
+    const cfg = configFile(
+      '{"overrides": {"__proto__": {"enabled": false}, "constructor": {"enabled": false}}}',
+    );
+    const r = await run(['replay', DAY1, '--state', ':memory:', '--config', cfg]);
+    expect(r.code).toBe(2);
+    expect(lines(r.stderr)[0]).toBe(
+      `tripline: ${cfg}: overrides.__proto__: no rule has this id (a reserved name)`,
+    );
+    const r2 = await run([
+      'replay',
+      DAY1,
+      '--state',
+      ':memory:',
+      '--config',
+      configFile('{"overrides": {"constructor": {}}}'),
+    ]);
+    expect(r2.stderr).toContain('overrides.constructor: no rule has this id');
+  });
+
   it('a config file that is not JSON, or missing, is bad usage', async () => {
     const bad = configFile('{"overrides": {');
     const r = await run(['replay', DAY1, '--state', ':memory:', '--config', bad]);
