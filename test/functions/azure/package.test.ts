@@ -70,9 +70,15 @@ describe('npm run build:azure', () => {
     const env: Record<string, string> = {
       PATH: process.env['PATH'] ?? '',
       ENTRA_EVENTHUB_NAME: 'entra-logs',
+      TRIPLINE_POLL_SOURCES: 'graph,m365',
     };
     const { stdout } = await run(process.execPath, ['-e', "require('./index.js')"], { cwd: dir, env });
-    expect(JSON.parse(stdout)).toEqual(['entraEventHub:eventHubTrigger+blob', 'stateSweep:timerTrigger']);
+    expect(JSON.parse(stdout)).toEqual([
+      'entraEventHub:eventHubTrigger+blob',
+      'pollGraph:timerTrigger',
+      'pollM365:timerTrigger',
+      'stateSweep:timerTrigger',
+    ]);
   });
 
   it('zips deterministically: the same files give the same bytes', () => {
