@@ -126,6 +126,8 @@ export function mainHelp(version: string): string {
 Usage:
   tripline replay <files or folders...> [flags]   Run every detection over exported audit logs.
   tripline rules [--format table|jsonl]           List the detections.
+  tripline respond <findings.jsonl> [--dry-run]   Print (or, with --apply, carry out) the responder's plan.
+  tripline undo <action-id>                       Put back what a responder action removed.
   tripline --help                                 Show this help.
   tripline --version                              Print the version.
 
@@ -135,6 +137,7 @@ Examples:
   tripline replay ./logs --format jsonl > findings.jsonl
   tripline replay ./logs --report incident.html
   tripline rules
+  tripline respond findings.jsonl --dry-run
 
 Run \`tripline replay --help\` for the replay flags. Docs: docs/cli.md.
 `;
