@@ -104,7 +104,8 @@ function wrap(text: string, width: number): string[] {
   return out;
 }
 
-function flagLines(specs: readonly FlagSpec[]): string {
+/** The flag table of a help text. */
+export function flagLines(specs: readonly FlagSpec[]): string {
   const left = specs.map(
     (s) =>
       `${s.short ? `-${s.short}, ` : '    '}--${s.name}${s.kind === 'value' ? ` ${s.arg ?? 'VALUE'}` : ''}`,

@@ -25,7 +25,10 @@ import { UsageError, closest, parseArgs } from './args';
 import { RuleSetError, loadRunRules } from '../config/load';
 import { expiredAllowEntries } from '../config/tripline-config';
 import { formatProblem } from '../rules/format/parse';
-import { REPLAY_FLAGS, RULES_FLAGS, mainHelp, replayHelp, rulesHelp } from './help';
+import { REPLAY_FLAGS, RULES_FLAGS, flagLines, mainHelp, replayHelp, rulesHelp } from './help';
+import { rulesNewCommand, rulesNewHelp } from './rules-new';
+import { testCommand, testHelp } from './test-command';
+import { validateCommand, validateHelp } from './validate-command';
 import { ProgressDisplay } from './progress';
 import {
   detailsBlock,
@@ -85,7 +88,7 @@ interface Ctx {
   rules: readonly RuleDefinition[];
 }
 
-const COMMANDS = ['replay', 'rules', 'help'];
+const COMMANDS = ['replay', 'rules', 'test', 'validate', 'help'];
 const DEFAULT_STATE = join('.tripline', 'state.json');
 
 /** The package version, read once. */
@@ -186,12 +189,20 @@ async function dispatch(argv: readonly string[], ctx: Ctx): Promise<number> {
   if (first === 'help') {
     const topic = rest[0];
     if (topic === 'replay') ctx.out.write(replayHelp());
+    else if (topic === 'rules' && rest[1] === 'new') ctx.out.write(rulesNewHelp(flagLines));
     else if (topic === 'rules') ctx.out.write(rulesHelp());
+    else if (topic === 'test') ctx.out.write(testHelp(flagLines));
+    else if (topic === 'validate') ctx.out.write(validateHelp(flagLines));
     else ctx.out.write(mainHelp(version()));
     return EXIT.OK;
   }
   if (first === 'replay') return replayCommand(rest, ctx);
-  if (first === 'rules') return rulesCommand(rest, ctx);
+  if (first === 'rules') {
+    if (rest[0] === 'new') return rulesNewCommand(rest.slice(1), ctx, flagLines);
+    return rulesCommand(rest, ctx);
+  }
+  if (first === 'test') return testCommand(rest, ctx, flagLines);
+  if (first === 'validate') return validateCommand(rest, ctx, flagLines);
   if (first.startsWith('-')) {
     throw new UsageError(
       `unknown flag ${first} before the command. Flags go after it: \`tripline replay --help\`.`,
