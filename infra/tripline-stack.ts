@@ -26,6 +26,7 @@ import { RealtimePath } from './constructs/realtime-path';
 import { MAX_PITR_DAYS, StateTable } from './constructs/state-table';
 import { InvalidPropsError, ProblemList, type PropsProblem } from './errors';
 import { POLLER_ENTRY, REALTIME_ENTRY } from './paths';
+import { attachUserConfig, type LoadedUserConfig } from './user-config';
 
 /** Props of {@link TriplineStack}; each has a CDK context key of the same name (see infra/context.ts). */
 export interface TriplineStackProps extends StackProps {
@@ -118,6 +119,14 @@ export interface TriplineStackProps extends StackProps {
   readonly retainState?: boolean;
 
   /**
+   * The user's config file and rule files, loaded and checked (infra/user-config.ts), bundled into
+   * every function.
+   *
+   * @default - none: the shipped rules with their defaults
+   */
+  readonly userConfig?: LoadedUserConfig;
+
+  /**
    * Entry of the real-time handler.
    *
    * @default functions/aws/cloudtrail-realtime/index.ts
@@ -190,6 +199,7 @@ export class TriplineStack extends Stack {
   constructor(scope: Construct, id: string, props: TriplineStackProps = {}) {
     super(scope, id, props);
     const resolved = resolveProps(props);
+    attachUserConfig(this, props.userConfig);
 
     this.stateTable = new StateTable(this, 'State', {
       removalPolicy: resolved.retainState ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,

@@ -3,7 +3,7 @@
  * and `--rules` name, merged with the shipped rules and checked together. Every problem is collected
  * (file, line, path, message) and thrown at once as a {@link RuleSetError}.
  */
-import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import type { RuleDefinition } from '../engine/rule';
 import type { FormatProblem, UserRule } from '../rules/format/index';
@@ -25,10 +25,10 @@ export class RuleSetError extends Error {
  * Reads and validates a config file (YAML or JSON).
  * @throws RuleSetError naming the file for a missing or unreadable file, bad syntax or content.
  */
-export async function loadConfigFile(abs: string, shown: string = abs): Promise<TriplineConfig> {
+export function loadConfigFile(abs: string, shown: string = abs): TriplineConfig {
   let text: string;
   try {
-    text = await readFile(abs, 'utf8');
+    text = readFileSync(abs, 'utf8');
   } catch (err) {
     const code = (err as { code?: string }).code;
     throw new RuleSetError([
@@ -53,6 +53,8 @@ export interface RunRulesOptions {
   /** `--config` path, relative to `cwd`. */
   configPath?: string | undefined;
   cwd: string;
+  /** false: refuse TypeScript and JavaScript rule files (for the deployed functions). */
+  code?: boolean | undefined;
 }
 
 /** The loaded rule set, the config and the user rules (with their cases). */
@@ -68,10 +70,15 @@ export interface RunRules extends ResolvedRules {
  * @throws RuleSetError listing every problem.
  */
 export async function loadRunRules(opts: RunRulesOptions): Promise<RunRules> {
+  return loadRunRulesSync(opts);
+}
+
+/** {@link loadRunRules}, synchronously (for `cdk synth`). */
+export function loadRunRulesSync(opts: RunRulesOptions): RunRules {
   const abs = (p: string, base: string) => (isAbsolute(p) ? p : resolve(base, p));
   const config =
     opts.configPath !== undefined
-      ? await loadConfigFile(abs(opts.configPath, opts.cwd), opts.configPath)
+      ? loadConfigFile(abs(opts.configPath, opts.cwd), opts.configPath)
       : emptyConfig();
   const problems: FormatProblem[] = [];
   const user: UserRule[] = [];
@@ -80,16 +87,17 @@ export async function loadRunRules(opts: RunRulesOptions): Promise<RunRules> {
     // Paths in the config are relative to the config file, so it works from any folder.
     const base = dirname(abs(opts.configPath, opts.cwd));
     const shownBase = dirname(opts.configPath);
-    const r = await loadRuleFiles(
+    const r = loadRuleFiles(
       config.rules.map((p) => (isAbsolute(p) ? p : join(shownBase, p))),
       isAbsolute(shownBase) ? base : opts.cwd,
+      { code: opts.code },
     );
     user.push(...r.rules);
     problems.push(...r.problems);
     files += r.files;
   }
   if (opts.rulePaths?.length) {
-    const r = await loadRuleFiles(opts.rulePaths, opts.cwd);
+    const r = loadRuleFiles(opts.rulePaths, opts.cwd, { code: opts.code });
     user.push(...r.rules);
     problems.push(...r.problems);
     files += r.files;

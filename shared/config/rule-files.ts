@@ -4,8 +4,8 @@
  * Folders are walked in name order; names starting with '.' and `node_modules` are skipped, as are
  * test, cases and declaration files.
  */
-import { promises as fs } from 'node:fs';
-import { basename, extname, isAbsolute, join, relative, resolve } from 'node:path';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { basename, extname, isAbsolute, join, resolve } from 'node:path';
 import type { RuleCases, RuleDefinition } from '../engine/rule';
 import { ruleFromText } from '../rules/format/index';
 import type { FormatProblem, UserRule } from '../rules/format/index';
@@ -22,38 +22,38 @@ export function isRuleFileName(name: string): boolean {
   return DATA_EXT.has(ext) || CODE_EXT.has(ext);
 }
 
-async function walk(abs: string, shown: string, out: Array<{ abs: string; shown: string }>): Promise<void> {
-  const entries = (await fs.readdir(abs, { withFileTypes: true })).sort((a, b) =>
+function walk(abs: string, shown: string, out: Array<{ abs: string; shown: string }>): void {
+  const entries = readdirSync(abs, { withFileTypes: true }).sort((a, b) =>
     a.name < b.name ? -1 : a.name > b.name ? 1 : 0,
   );
   for (const e of entries) {
     if (e.name.startsWith('.') || e.name === 'node_modules') continue;
     const childAbs = join(abs, e.name);
     const childShown = join(shown, e.name);
-    if (e.isDirectory()) await walk(childAbs, childShown, out);
+    if (e.isDirectory()) walk(childAbs, childShown, out);
     else if (e.isFile() && isRuleFileName(e.name)) out.push({ abs: childAbs, shown: childShown });
   }
 }
 
 /** The rule files under `paths` (files named explicitly are always taken), or a problem per bad path. */
-export async function listRuleFiles(
+export function listRuleFiles(
   paths: readonly string[],
   cwd: string,
-): Promise<{ files: Array<{ abs: string; shown: string }>; problems: FormatProblem[] }> {
+): { files: Array<{ abs: string; shown: string }>; problems: FormatProblem[] } {
   const files: Array<{ abs: string; shown: string }> = [];
   const problems: FormatProblem[] = [];
   for (const p of paths) {
     const abs = isAbsolute(p) ? p : resolve(cwd, p);
     let stat;
     try {
-      stat = await fs.stat(abs);
+      stat = statSync(abs);
     } catch {
       problems.push({ file: p, path: '', message: 'no such rule file or folder' });
       continue;
     }
     if (stat.isDirectory()) {
       const before = files.length;
-      await walk(abs, p, files);
+      walk(abs, p, files);
       if (files.length === before)
         problems.push({ file: p, path: '', message: 'holds no rule files (.yaml, .yml, .json, .ts, .js)' });
     } else files.push({ abs, shown: p });
@@ -66,18 +66,8 @@ function looksLikeRule(v: unknown): v is RuleDefinition {
   return !!v && typeof v === 'object' && typeof (v as { id?: unknown }).id === 'string' && 'kind' in v;
 }
 
-async function exists(p: string): Promise<boolean> {
-  return fs.stat(p).then(
-    () => true,
-    () => false,
-  );
-}
-
 /** Loads a TypeScript or JavaScript rule module (TypeScript through the tsx loader `tripline` runs under). */
-async function loadCodeRule(
-  abs: string,
-  shown: string,
-): Promise<{ rule?: UserRule; problem?: FormatProblem }> {
+function loadCodeRule(abs: string, shown: string): { rule?: UserRule; problem?: FormatProblem } {
   let mod: Record<string, unknown>;
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -104,7 +94,7 @@ async function loadCodeRule(
   let cases = mod['cases'] as RuleCases | undefined;
   const ext = extname(abs);
   const casesFile = join(abs, '..', `${basename(abs, ext)}.cases${ext}`);
-  if (!cases && (await exists(casesFile))) {
+  if (!cases && existsSync(casesFile)) {
     try {
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       const cm = require(casesFile) as Record<string, unknown>;
@@ -112,7 +102,7 @@ async function loadCodeRule(
     } catch (err) {
       return {
         problem: {
-          file: relative(process.cwd(), casesFile),
+          file: join(shown, '..', basename(casesFile)),
           path: '',
           message: `cannot be loaded: ${(err as Error).message.split('\n')[0]}`,
         },
@@ -123,26 +113,37 @@ async function loadCodeRule(
 }
 
 /**
- * Reads every rule under `paths`.
+ * Reads every rule under `paths` (synchronously: `cdk synth` is synchronous, and rule folders are small).
+ * `code: false` refuses TypeScript and JavaScript rules (the deployed functions cannot run them).
  * @example
  * const { rules, problems } = await loadRuleFiles(['detections/'], process.cwd());
  */
-export async function loadRuleFiles(
+export function loadRuleFiles(
   paths: readonly string[],
   cwd: string,
-): Promise<{ rules: UserRule[]; problems: FormatProblem[]; files: number }> {
-  const { files, problems } = await listRuleFiles(paths, cwd);
+  opts: { code?: boolean | undefined } = {},
+): { rules: UserRule[]; problems: FormatProblem[]; files: number } {
+  const { files, problems } = listRuleFiles(paths, cwd);
   const rules: UserRule[] = [];
   for (const f of files) {
     if (CODE_EXT.has(extname(f.abs).toLowerCase())) {
-      const r = await loadCodeRule(f.abs, f.shown);
+      if (opts.code === false) {
+        problems.push({
+          file: f.shown,
+          path: '',
+          message:
+            'is a TypeScript or JavaScript rule: replay and test run those, the deployed functions take YAML and JSON rules only (write it in YAML, see docs/rules.md)',
+        });
+        continue;
+      }
+      const r = loadCodeRule(f.abs, f.shown);
       if (r.rule) rules.push(r.rule);
       if (r.problem) problems.push(r.problem);
       continue;
     }
     let text: string;
     try {
-      text = await fs.readFile(f.abs, 'utf8');
+      text = readFileSync(f.abs, 'utf8');
     } catch (err) {
       problems.push({ file: f.shown, path: '', message: `cannot be read: ${(err as Error).message}` });
       continue;

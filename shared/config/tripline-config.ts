@@ -124,6 +124,8 @@ export interface TriplineConfig {
   globals: RuleParams;
   /** Line of a path in the file, for problems found once the rules are known. */
   locate: ParsedText['locate'];
+  /** The document as read (what a deployment bundles for its functions). */
+  document: unknown;
 }
 
 /** A config file that cannot be used: every problem, each with file, line and path. */
@@ -211,6 +213,7 @@ function configFromParsed(
       allow,
       globals,
       locate: parsed.locate,
+      document: parsed.value,
     },
   };
 }
@@ -226,6 +229,7 @@ export function emptyConfig(file = '(no config)'): TriplineConfig {
     allow: [],
     globals: {},
     locate: () => undefined,
+    document: {},
   };
 }
 
