@@ -27,6 +27,7 @@ import { expiredAllowEntries } from '../config/tripline-config';
 import { formatProblem } from '../rules/format/parse';
 import { REPLAY_FLAGS, RULES_FLAGS, flagLines, mainHelp, replayHelp, rulesHelp } from './help';
 import { rulesNewCommand, rulesNewHelp } from './rules-new';
+import { sigmaCommand, sigmaHelp } from './sigma-command';
 import { testCommand, testHelp } from './test-command';
 import { validateCommand, validateHelp } from './validate-command';
 import { ProgressDisplay } from './progress';
@@ -88,7 +89,7 @@ interface Ctx {
   rules: readonly RuleDefinition[];
 }
 
-const COMMANDS = ['replay', 'rules', 'test', 'validate', 'help'];
+const COMMANDS = ['replay', 'rules', 'test', 'validate', 'sigma', 'help'];
 const DEFAULT_STATE = join('.tripline', 'state.json');
 
 /** The package version, read once. */
@@ -193,6 +194,7 @@ async function dispatch(argv: readonly string[], ctx: Ctx): Promise<number> {
     else if (topic === 'rules') ctx.out.write(rulesHelp());
     else if (topic === 'test') ctx.out.write(testHelp(flagLines));
     else if (topic === 'validate') ctx.out.write(validateHelp(flagLines));
+    else if (topic === 'sigma') ctx.out.write(sigmaHelp(flagLines));
     else ctx.out.write(mainHelp(version()));
     return EXIT.OK;
   }
@@ -203,6 +205,7 @@ async function dispatch(argv: readonly string[], ctx: Ctx): Promise<number> {
   }
   if (first === 'test') return testCommand(rest, ctx, flagLines);
   if (first === 'validate') return validateCommand(rest, ctx, flagLines);
+  if (first === 'sigma') return sigmaCommand(rest, ctx, flagLines);
   if (first.startsWith('-')) {
     throw new UsageError(
       `unknown flag ${first} before the command. Flags go after it: \`tripline replay --help\`.`,

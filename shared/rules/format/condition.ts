@@ -151,8 +151,25 @@ export function compileValues(path: string): ValuesOf {
   };
 }
 
-const str = (v: unknown): string | undefined =>
-  typeof v === 'string' ? v : typeof v === 'number' || typeof v === 'boolean' ? String(v) : undefined;
+/** Longest JSON text an object value is searched as (contains / regex on an object or array). */
+const MAX_OBJECT_TEXT = 65_536;
+
+/**
+ * The text a value is compared as. Objects and arrays (a raw `Parameters` list, `targetResources`)
+ * are searched as their JSON text, as Sigma backends and KQL do for dynamic columns.
+ */
+const str = (v: unknown): string | undefined => {
+  if (typeof v === 'string') return v;
+  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
+  if (v !== null && typeof v === 'object') {
+    try {
+      return JSON.stringify(v).slice(0, MAX_OBJECT_TEXT);
+    } catch {
+      return undefined;
+    }
+  }
+  return undefined;
+};
 
 const scalar = z.union([z.string(), z.number(), z.boolean(), z.null()]);
 const oneOrMany = z.union([z.string(), z.array(z.string()).min(1, { message: 'needs at least one value' })]);
