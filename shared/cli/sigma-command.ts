@@ -44,6 +44,40 @@ Examples:
 `;
 }
 
+const ORDER = [
+  'id',
+  'title',
+  'kind',
+  'severity',
+  'description',
+  'attack',
+  'sources',
+  'actions',
+  'when',
+  'emit',
+  'groupBy',
+  'field',
+  'by',
+  'steps',
+  'count',
+  'window',
+  'why',
+  'runbook',
+  'falsePositives',
+  'references',
+  'tags',
+];
+
+/** A rule document with its keys in reading order (what, where, when, then the prose). */
+function ordered(doc: Record<string, unknown>): Record<string, unknown> {
+  const keys = Object.keys(doc).sort((a, b) => {
+    const ia = ORDER.indexOf(a);
+    const ib = ORDER.indexOf(b);
+    return (ia < 0 ? ORDER.length : ia) - (ib < 0 ? ORDER.length : ib);
+  });
+  return Object.fromEntries(keys.map((k) => [k, doc[k]]));
+}
+
 /** Runs the command and resolves to its exit code. */
 export function sigmaCommand(
   argv: readonly string[],
@@ -77,7 +111,7 @@ export function sigmaCommand(
       for (const c of r.converted)
         writeFileSync(
           join(outDir, `${String(c.doc['id'])}.yaml`),
-          `${header(c.file, outDir)}${stringify(c.doc, { lineWidth: 110 })}`,
+          `${header(c.file, outDir)}${stringify(ordered(c.doc), { lineWidth: 110 })}`,
         );
     } catch (err) {
       throw new UsageError(
@@ -87,7 +121,7 @@ export function sigmaCommand(
   } else {
     io.out.write(
       r.converted
-        .map((c) => `${header(c.file, io.cwd)}${stringify(c.doc, { lineWidth: 110 })}`)
+        .map((c) => `${header(c.file, io.cwd)}${stringify(ordered(c.doc), { lineWidth: 110 })}`)
         .join('---\n'),
     );
   }

@@ -103,6 +103,12 @@ export function loadRunRulesSync(opts: RunRulesOptions): RunRules {
     files += r.files;
   }
   if (problems.length) throw new RuleSetError(problems);
+  // The config's rules: and --rules may name the same folder: each file counts once.
+  const seen = new Set<string>();
+  const unique = user.filter((u) =>
+    u.abs === undefined ? true : seen.has(u.abs) ? false : (seen.add(u.abs), true),
+  );
+  user.splice(0, user.length, ...unique);
   const resolved = resolveRules(opts.shipped, user, config);
   if (resolved.problems.length) throw new RuleSetError(resolved.problems);
   if (resolved.internal) throw resolved.internal;

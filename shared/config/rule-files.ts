@@ -137,7 +137,7 @@ export function loadRuleFiles(
         continue;
       }
       const r = loadCodeRule(f.abs, f.shown);
-      if (r.rule) rules.push(r.rule);
+      if (r.rule) rules.push({ ...r.rule, abs: f.abs });
       if (r.problem) problems.push(r.problem);
       continue;
     }
@@ -149,7 +149,7 @@ export function loadRuleFiles(
       continue;
     }
     const r = ruleFromText(text, f.shown);
-    if (r.ok) rules.push(r.rule);
+    if (r.ok) rules.push({ ...r.rule, abs: f.abs });
     else problems.push(...r.problems);
   }
   return { rules, problems, files: files.length };

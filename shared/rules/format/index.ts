@@ -28,6 +28,8 @@ export interface UserRule {
   cases: RuleCases;
   /** The file as the user named it. */
   file: string;
+  /** The absolute path, when read from disk (the same file named twice is read once). */
+  abs?: string | undefined;
   /** The validated document (YAML and JSON rules), as bundled for the deployed functions. */
   doc?: RuleDoc | undefined;
   /** Line of each top-level key, for problems found later (a sequence step that does not exist). */
