@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { configFromValue, parseConfig } from '#shared/config/tripline-config';
 import { ALL_RULES } from '#shared/rules/index';
+import { BASE, TENANT, consentAudit } from '#shared/rules/testing/records';
 import { DAY1, UAL, cleanupTempDirs, inboxRule, jsonl, lines, run, tempDir, write } from './helpers';
 
 afterAll(cleanupTempDirs);
@@ -244,5 +245,37 @@ describe('parseConfig', () => {
   it('rejects a document that is not a mapping', () => {
     const r = configFromValue([1], 'c.json');
     expect(r.ok).toBe(false);
+  });
+});
+
+describe('scopeWeights in the config', () => {
+  const consent = (scopes: string[]) =>
+    consentAudit({
+      upn: 'alice@contoso.com',
+      ip: '198.51.100.23',
+      at: BASE,
+      appId: '3f1a2b4c-5d6e-4f70-8a9b-0c1d2e3f4a5b',
+      appName: 'Notes Sync',
+      scopes,
+    });
+  const replayConsent = async (scopes: string[], config?: string) => {
+    const dir = tempDir();
+    const file = write(dir, 'audit.jsonl', jsonl([consent(scopes)]));
+    const argv = ['replay', file, '--state', ':memory:', '--tenant', TENANT, '--format', 'jsonl'];
+    if (config) argv.push('--config', write(dir, 'tripline.yaml', config));
+    const r = await run(argv, { rules: ALL_RULES });
+    expect(r.code).toBe(0);
+    return findingsOf(r.stdout).filter((f) => f.ruleId === 'oauth-risky-consent');
+  };
+
+  it('a scope the shipped table does not know becomes sensitive with a weight', async () => {
+    expect(await replayConsent(['Notes.ReadWrite.All'])).toEqual([]);
+    const tuned = await replayConsent(['Notes.ReadWrite.All'], 'scopeWeights: { Notes.ReadWrite.All: 3 }\n');
+    expect(tuned).toEqual([expect.objectContaining({ severity: 'critical' })]);
+  });
+
+  it('weight 0 makes a shipped sensitive scope harmless', async () => {
+    expect(await replayConsent(['Mail.ReadWrite'])).toHaveLength(1);
+    expect(await replayConsent(['Mail.ReadWrite'], 'scopeWeights: { mail.readwrite: 0 }\n')).toEqual([]);
   });
 });
