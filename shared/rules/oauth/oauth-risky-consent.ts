@@ -33,7 +33,8 @@ export default defineRule<RiskyConsentParams>({
   kind: 'match',
   severity: 'high',
   escalate: (c) =>
-    scopeRisk(c.event.app?.scopes, c.params.scopeWeights).max >= 3 || c.event.app?.consentType === 'AllPrincipals'
+    scopeRisk(c.event.app?.scopes, c.params.scopeWeights).max >= 3 ||
+    c.event.app?.consentType === 'AllPrincipals'
       ? 'critical'
       : undefined,
   attack: ['T1528', 'T1550.001'],
