@@ -26,7 +26,7 @@ import { RealtimePath } from './constructs/realtime-path';
 import { MAX_PITR_DAYS, StateTable } from './constructs/state-table';
 import { InvalidPropsError, ProblemList, type PropsProblem } from './errors';
 import { POLLER_ENTRY, REALTIME_ENTRY } from './paths';
-import { attachUserConfig, type LoadedUserConfig } from './user-config';
+import { addAllowListReport, attachUserConfig, type LoadedUserConfig } from './user-config';
 
 /** Props of {@link TriplineStack}; each has a CDK context key of the same name (see infra/context.ts). */
 export interface TriplineStackProps extends StackProps {
@@ -207,6 +207,7 @@ export class TriplineStack extends Stack {
     });
     this.findings = new FindingsTopic(this, 'Findings', { emails: resolved.alertEmails });
     this.ops = new OperationalAlarms(this, 'Ops', { emails: resolved.opsEmails });
+    addAllowListReport(this, this.ops, resolved.logRetention);
 
     const settings: DeploymentSettings = {
       tenantId: resolved.tenantId,

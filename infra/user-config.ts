@@ -15,16 +15,29 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Stack } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import type { ICommandHooks } from 'aws-cdk-lib/aws-lambda-nodejs';
-import type { Construct, Node } from 'constructs';
+import type * as logs from 'aws-cdk-lib/aws-logs';
+import type * as sns from 'aws-cdk-lib/aws-sns';
+import { Construct } from 'constructs';
+import type { Node } from 'constructs';
+import { ALLOW_REPORT_ENV } from '#shared/config/allow-report';
 import { BUNDLED_CONFIG_FILE } from '#shared/config/deployed';
 import type { UserConfigBundle } from '#shared/config/deployed';
 import { RuleSetError, loadRunRulesSync } from '#shared/config/load';
 import type { RuleDefinition } from '#shared/engine/rule';
 import { formatProblem } from '#shared/rules/format/parse';
 import { ALL_RULES } from '#shared/rules/index';
+import { HandlerFunction } from './constructs/handler-function';
+import type { OperationalAlarms } from './constructs/ops-alarms';
 import { InvalidPropsError } from './errors';
+import { PROJECT_ROOT } from './paths';
+
+/** Entry of the weekly allow-list report function. */
+export const ALLOW_REPORT_ENTRY = join(PROJECT_ROOT, 'functions', 'aws', 'allow-report', 'index.ts');
 
 /** The context key naming the config file: `-c config=tripline.yaml`. */
 export const CONFIG_CONTEXT_KEY = 'config';
@@ -125,4 +138,69 @@ export function userConfigBundling(scope: Construct): { commandHooks?: ICommandH
       ],
     },
   };
+}
+
+/** Props of {@link AllowListReport}. */
+export interface AllowListReportProps {
+  /** The operations topic the report is published to. */
+  readonly opsTopic: sns.ITopic;
+  /** @default logs.RetentionDays.ONE_MONTH */
+  readonly logRetention?: logs.RetentionDays;
+}
+
+/**
+ * Once a week, a small function reads the bundled config and, when allow-list entries have expired
+ * or expire within 14 days, publishes one message to the operations topic saying which and what to do.
+ */
+export class AllowListReport extends Construct {
+  /** The report function. */
+  readonly handler: HandlerFunction;
+
+  constructor(scope: Construct, id: string, props: AllowListReportProps) {
+    super(scope, id);
+    this.handler = new HandlerFunction(this, 'Handler', {
+      entry: ALLOW_REPORT_ENTRY,
+      description:
+        'Tripline: weekly report of expired and expiring allow-list entries to the operations topic',
+      environment: {
+        [ALLOW_REPORT_ENV.OPS_TOPIC_ARN]: props.opsTopic.topicArn,
+        [ALLOW_REPORT_ENV.STACK_NAME]: Stack.of(this).stackName,
+      },
+      timeout: Duration.seconds(30),
+      memorySize: 256,
+      ...(props.logRetention !== undefined ? { logRetention: props.logRetention } : {}),
+    });
+    const fn = this.handler.lambdaFunction;
+    // Exactly what publishing needs (Topic.grantPublish would add kms:GenerateDataKey*, a wildcard).
+    iam.Grant.addToPrincipal({
+      grantee: fn,
+      actions: ['sns:Publish'],
+      resourceArns: [props.opsTopic.topicArn],
+    });
+    props.opsTopic.masterKey?.grant(fn, 'kms:Decrypt', 'kms:GenerateDataKey');
+    new events.Rule(this, 'Weekly', {
+      description: 'Tripline: weekly allow-list report',
+      schedule: events.Schedule.rate(Duration.days(7)),
+      targets: [new targets.LambdaFunction(fn, { retryAttempts: 2 })],
+    });
+  }
+}
+
+/**
+ * Adds the weekly report to `stack` when its user config has allow entries (hook in TriplineStack),
+ * with an alarm on its errors.
+ */
+export function addAllowListReport(
+  stack: Stack,
+  ops: OperationalAlarms,
+  logRetention?: logs.RetentionDays,
+): AllowListReport | undefined {
+  const config = userConfigOf(stack);
+  if (!config || config.allowEntries === 0) return undefined;
+  const report = new AllowListReport(stack, 'AllowListReport', {
+    opsTopic: ops.topic,
+    ...(logRetention !== undefined ? { logRetention } : {}),
+  });
+  ops.alarmOnErrors('AllowListReportErrors', report.handler.lambdaFunction, 'the weekly allow-list report');
+  return report;
 }

@@ -91,6 +91,32 @@ describe('-c config=tripline.yaml', () => {
     }
   });
 
+  it('adds the weekly allow-list report: a schedule, a function that may publish to the operations topic only', () => {
+    const resources = template['Resources'] as Record<
+      string,
+      { Type: string; Properties: Record<string, unknown> }
+    >;
+    const rules = Object.values(resources).filter(
+      (r) => r.Type === 'AWS::Events::Rule' && r.Properties['ScheduleExpression'] === 'rate(7 days)',
+    );
+    expect(rules).toHaveLength(1);
+    const fn = Object.entries(resources).find(
+      ([, r]) =>
+        r.Type === 'AWS::Lambda::Function' && String(r.Properties['Description']).includes('allow-list'),
+    );
+    expect(fn).toBeDefined();
+    const env = (fn?.[1].Properties['Environment'] as { Variables: Record<string, unknown> }).Variables;
+    expect(Object.keys(env)).toEqual(expect.arrayContaining(['OPS_TOPIC_ARN', 'STACK_NAME']));
+    const policies = Object.values(resources).filter((r) => r.Type === 'AWS::IAM::Policy');
+    const publish = policies.flatMap((p) =>
+      ((p.Properties['PolicyDocument'] as { Statement: Array<{ Action: unknown }> }).Statement ?? []).filter(
+        (st) => JSON.stringify(st.Action).includes('sns:Publish'),
+      ),
+    );
+    expect(publish.length).toBeGreaterThan(0);
+    expect(JSON.stringify(policies)).not.toContain('kms:GenerateDataKey*');
+  });
+
   it('the functions run the bundled rules and config', () => {
     const dir = [...bundles.values()][0] as string;
     const rules = deployedRules(ALL_RULES, readFileSync(join(dir, 'tripline-config.json'), 'utf8'));
