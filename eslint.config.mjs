@@ -3,7 +3,7 @@ import tseslint from 'typescript-eslint';
 const pureCore = ['shared/events/**', 'shared/engine/**', 'shared/rules/**'];
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'cdk.out/**', 'coverage/**', 'bin/**', '**/*.cjs', '**/*.mjs'] },
+  { ignores: ['node_modules/**', 'cdk.out/**', 'dist/**', 'coverage/**', 'bin/**', '**/*.cjs', '**/*.mjs'] },
   ...tseslint.configs.recommended,
   {
     rules: {

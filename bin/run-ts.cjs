@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Runs a TypeScript entry point through tsx, so `npm start`, `npx tripline` and benchmarks work
+// Runs a TypeScript entry point through tsx, so benchmarks, scripts and the CDK app work
 // right after `npm ci` without a build step (and without install scripts).
 'use strict';
 const path = require('node:path');

@@ -59,6 +59,12 @@ export const REPLAY_FLAGS: readonly FlagSpec[] = [
     arg: 'none|high|all',
     help: 'Detail blocks below the table: for high and critical findings (default), all, or none.',
   },
+  {
+    name: 'report',
+    kind: 'value',
+    arg: 'FILE',
+    help: 'Also write an HTML incident report to FILE: summary, timeline, every finding with its evidence and raw records. One file, works offline.',
+  },
   { name: 'no-progress', kind: 'switch', help: 'Never show the progress display (stderr).' },
   {
     name: 'config',
@@ -139,6 +145,7 @@ Examples:
   tripline replay ./logs
   tripline replay signins.json ual.csv --tenant contoso.onmicrosoft.com --fail-on high
   tripline replay ./logs --format jsonl > findings.jsonl
+  tripline replay ./logs --report incident.html
   tripline rules
   tripline test detections/ --junit results.xml
   tripline replay ./logs --rules detections/ --config tripline.yaml
@@ -180,6 +187,7 @@ Examples:
   tripline replay ./logs --state :memory: --details all
   tripline replay ./logs --config tripline.yaml --lateness 3h
   tripline replay ./logs --rules detections/ --rules more-detections/
+  tripline replay ./logs --report incident.html
 `;
 }
 

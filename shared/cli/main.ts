@@ -19,6 +19,7 @@ import type { RuleDefinition } from '../engine/rule';
 import type { SourceId } from '../events/types';
 import { replay } from '../replay/replay';
 import type { QuarantineEntry, ReplayOptions, ReplaySummary } from '../replay/replay';
+import { renderReport } from '../report/html';
 import { ALL_RULES } from '../rules/index';
 import { StateStoreError } from '../state/port';
 import { UsageError, closest, parseArgs } from './args';
@@ -31,7 +32,9 @@ import { sigmaCommand, sigmaHelp } from './sigma-command';
 import { testCommand, testHelp } from './test-command';
 import { validateCommand, validateHelp } from './validate-command';
 import { ProgressDisplay } from './progress';
+import { ReportFile } from './report-file';
 import {
+  bytes,
   detailsBlock,
   detailsFor,
   findingsTable,
@@ -364,9 +367,12 @@ async function replayCommand(argv: readonly string[], ctx: Ctx): Promise<number>
   let shownRecords = 0;
   const qfile =
     quarantineArg === undefined ? undefined : await QuarantineFile.open(abs(quarantineArg), quarantineArg);
+  const reportArg = str('report');
+  const reportFile = reportArg === undefined ? undefined : await ReportFile.open(abs(reportArg), reportArg);
   const exclude: string[] = [];
   if (stateAbs) exclude.push(stateAbs, `${stateAbs}.lock`);
   if (quarantineArg !== undefined) exclude.push(abs(quarantineArg));
+  if (reportArg !== undefined) exclude.push(abs(reportArg));
 
   const opts: ReplayOptions = {
     state: stateAbs ?? ':memory:',
@@ -376,6 +382,7 @@ async function replayCommand(argv: readonly string[], ctx: Ctx): Promise<number>
     cwd: ctx.cwd,
     exclude,
     reprocess: flags.has('reprocess'),
+    keepEvidence: reportFile !== undefined,
     onFileProblem: (q) => {
       qfile?.add(q);
       progress.log(`tripline: ${q.file}: ${q.reason}`);
@@ -399,6 +406,7 @@ async function replayCommand(argv: readonly string[], ctx: Ctx): Promise<number>
   } catch (err) {
     progress.done();
     await qfile?.close().catch(() => undefined);
+    await reportFile?.discard();
     // Rules and config were checked above; a RuleValidationError now is a bug (exit 3).
     if (err instanceof StateStoreError) {
       throw new StateStoreError(
@@ -458,6 +466,7 @@ async function replayCommand(argv: readonly string[], ctx: Ctx): Promise<number>
       'nothing readable in the given paths (see the problems above). Give exported audit logs: JSON lines, ' +
         `JSON documents or arrays, or CSV with an AuditData column; or force the source with --source. ${hint}`,
     );
+    await reportFile?.discard();
     return EXIT.USAGE;
   }
 
@@ -480,6 +489,17 @@ async function replayCommand(argv: readonly string[], ctx: Ctx): Promise<number>
     }
     text += `\n${summaryBlock(summary, st)}`;
     ctx.out.write(text);
+  }
+  if (reportFile) {
+    const html = renderReport({
+      summary,
+      rules: ctx.rules,
+      generatedAt: new Date(),
+      inputs: positionals,
+      version: version(),
+    });
+    const size = await reportFile.write(html);
+    say(ctx, `report written to ${reportFile.shown} (${bytes(size)})`);
   }
   if (failOn !== undefined) {
     const hit = summary.findings.filter((f) => severityRank(f.severity) >= severityRank(failOn)).length;

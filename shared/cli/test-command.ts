@@ -99,10 +99,20 @@ export async function testCommand(
       );
   }
   const shipped = shippedCases();
+  // An installed package carries no test cases of its own (the project's CI runs them): then only
+  // the user's rules are tested, and the shipped ones only as steps or companions of theirs.
+  const shippedTested = shipped.size > 0;
+  if (!shippedTested)
+    io.err.write(
+      "tripline: the shipped rules' cases are not part of the installed package (the project's CI runs them); testing your rules.\n",
+    );
   const userById = new Map(set.user.map((u) => [u.rule.id, u]));
   const quiet = flags.has('quiet');
   const results: CaseResult[] = [];
-  const chosen = set.rules.filter((r) => !only || only.includes(r.id));
+  const userIds = new Set(set.user.map((u) => u.rule.id));
+  const chosen = set.rules.filter(
+    (r) => (!only || only.includes(r.id)) && (shippedTested || userIds.has(r.id)),
+  );
   const width = Math.min(40, Math.max(0, ...chosen.map((r) => r.id.length)));
   let text = '';
   const flush = () => {

@@ -5,7 +5,7 @@
  * test, cases and declaration files.
  */
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
-import { basename, extname, isAbsolute, join, resolve } from 'node:path';
+import { basename, dirname, extname, isAbsolute, join, resolve } from 'node:path';
 import type { RuleCases, RuleDefinition } from '../engine/rule';
 import { ruleFromText } from '../rules/format/index';
 import type { FormatProblem, UserRule } from '../rules/format/index';
@@ -67,7 +67,26 @@ function looksLikeRule(v: unknown): v is RuleDefinition {
 }
 
 /** Loads a TypeScript or JavaScript rule module (TypeScript through the tsx loader `tripline` runs under). */
+/**
+ * TypeScript rules need a loader: `tripline` from a clone runs under tsx already; an installed
+ * package has none, so the user's own tsx (a dev dependency of their rules repository) is used.
+ */
+function ensureTypeScript(abs: string): string | undefined {
+  if (!/\.[cm]?ts$/.test(abs) || require.extensions['.ts']) return undefined;
+  let api: string;
+  try {
+    api = require.resolve('tsx/cjs/api', { paths: [dirname(abs), process.cwd()] });
+  } catch {
+    return 'is TypeScript, and no TypeScript loader is available: add tsx to your rules repository (npm install --save-dev tsx), or write the rule in JavaScript or YAML';
+  }
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  (require(api) as { register: () => void }).register();
+  return undefined;
+}
+
 function loadCodeRule(abs: string, shown: string): { rule?: UserRule; problem?: FormatProblem } {
+  const noLoader = ensureTypeScript(abs);
+  if (noLoader) return { problem: { file: shown, path: '', message: noLoader } };
   let mod: Record<string, unknown>;
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports

@@ -41,6 +41,13 @@ export interface CredentialsSpec {
   readonly description: string;
   /** The JSON keys the secret value must have; the stack creates the secret with them empty. */
   readonly keys: readonly string[];
+  /** Keys the secret may also hold (alternatives such as a certificate, endpoints, feed choices). */
+  readonly optionalKeys?: readonly string[];
+  /**
+   * Whether the secret may instead hold `{"tenants": [ {...}, {...} ]}`, one object of `keys` per
+   * tenant, to poll several tenants from one deployment.
+   */
+  readonly multiTenant?: boolean;
 }
 
 /**
@@ -50,13 +57,34 @@ export interface CredentialsSpec {
 export const SOURCE_CREDENTIALS: Readonly<Record<PollingSource, CredentialsSpec | undefined>> = {
   graph: {
     description:
-      'Entra ID app registration with application permissions AuditLog.Read.All and Directory.Read.All (admin consent granted)',
+      'Entra ID app registration with Microsoft Graph application permissions AuditLog.Read.All and Directory.Read.All (admin consent granted); a client secret or a certificate; one tenant, or {"tenants":[...]} for several (docs/collectors.md)',
     keys: ['tenantId', 'clientId', 'clientSecret'],
+    optionalKeys: [
+      'certificate',
+      'certificatePassword',
+      'cloud',
+      'authorityHost',
+      'graphBase',
+      'feeds',
+      'label',
+    ],
+    multiTenant: true,
   },
   m365: {
     description:
-      'Entra ID app registration with Office 365 Management APIs application permission ActivityFeed.Read (admin consent granted)',
+      'Entra ID app registration with Office 365 Management APIs application permission ActivityFeed.Read (admin consent granted); a client secret or a certificate; one tenant, or {"tenants":[...]} for several (docs/collectors.md)',
     keys: ['tenantId', 'clientId', 'clientSecret'],
+    optionalKeys: [
+      'certificate',
+      'certificatePassword',
+      'cloud',
+      'authorityHost',
+      'managementBase',
+      'publisherIdentifier',
+      'contentTypes',
+      'label',
+    ],
+    multiTenant: true,
   },
   workspace: {
     description:

@@ -130,12 +130,50 @@ export function pairsToParams(
 
 // --- time -----------------------------------------------------------------------------------------
 
+/**
+ * The earliest time a record may carry, exclusive: the epoch itself (1970-01-01T00:00:00Z, what many
+ * exporters write for "no time") and anything before it are refused. No audit source Tripline reads
+ * existed before 2006, so a pre-1970 time is always a placeholder (.NET's `0001-01-01T00:00:00`) or a
+ * broken value, never an event; refusing it also keeps years 0001-0099 from being read as 1901-1999.
+ */
+export const EARLIEST_RECORD_TIME = 0;
+
+/**
+ * The latest time a record may carry, exclusive: 2100-01-01T00:00:00Z. Nothing an audit log records
+ * happens decades ahead; a later time is a unit mix-up or a placeholder (.NET's `9999-12-31`). Times
+ * a little ahead of the real clock are judged by the engine's clock guard, not here.
+ */
+export const LATEST_RECORD_TIME = Date.UTC(2100, 0, 1);
+
 const MS_DATE_RE = /^\/Date\((-?\d+)(?:[+-]\d{4})?\)\/$/;
-const HAS_ZONE_RE = /(?:Z|UTC|GMT|[+-]\d{2}:?\d{2})$/i;
-const NUMERIC_RE = /^\d+(?:\.\d+)?$/;
+const NUMERIC_RE = /^-?\d+(?:\.\d+)?$/;
+const INTEGER_RE = /^\d+$/;
+const RFC2822_RE =
+  /^(?:[A-Za-z]{3},\s*)?(\d{1,2})\s+([A-Za-z]{3})\s+(\d{4})\s+(\d{2}):(\d{2})(?::(\d{2}))?\s+(GMT|UTC|UT|Z|[+-]\d{4})$/;
+const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
+const MONTH_NAMES = [
+  'January',
+  'February',
+  'March',
+  'April',
+  'May',
+  'June',
+  'July',
+  'August',
+  'September',
+  'October',
+  'November',
+  'December',
+];
+
+/** Why a time value was refused (the words after "<field> '<value>'"). */
+interface TimeRefusal {
+  why: string;
+}
 
 /** Value of the `n` digits of `s` at `i`, or -1 when they are not all digits. */
 function digits(s: string, i: number, n: number): number {
+  if (i + n > s.length) return -1;
   let v = 0;
   for (let k = i; k < i + n; k++) {
     const d = s.charCodeAt(k) - 48;
@@ -145,17 +183,50 @@ function digits(s: string, i: number, n: number): number {
   return v;
 }
 
+function daysInMonth(y: number, mo: number): number {
+  if (mo === 2) return (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0 ? 29 : 28;
+  return mo === 4 || mo === 6 || mo === 9 || mo === 11 ? 30 : 31;
+}
+
+/** A refusal when `y-mo-d h:mi:sec` is not on the calendar, else undefined. */
+function calendarRefusal(y: number, mo: number, d: number, h = 0, mi = 0, sec = 0): TimeRefusal | undefined {
+  if (y < 1970) return { why: `is before 1970 (year ${y}): no audit log holds such a time` };
+  if (mo < 1 || mo > 12) return { why: `is not a calendar date (month ${mo})` };
+  const dim = daysInMonth(y, mo);
+  if (d < 1 || d > dim) {
+    return { why: `is not a calendar date (${MONTH_NAMES[mo - 1] ?? ''} ${y} has ${dim} days)` };
+  }
+  if (h > 23 || mi > 59 || sec > 60) return { why: 'is not a time of day' };
+  return undefined;
+}
+
+/** The refusal for epoch ms outside the accepted range, else the ms. */
+function inRange(t: number): number | TimeRefusal {
+  if (!Number.isFinite(t)) return { why: 'is not a time' };
+  if (t < EARLIEST_RECORD_TIME) return { why: 'is before 1970: no audit log holds such a time' };
+  if (t === EARLIEST_RECORD_TIME) {
+    return { why: 'is the epoch itself (1970-01-01T00:00:00Z), a placeholder for a missing time' };
+  }
+  if (t >= LATEST_RECORD_TIME) {
+    return {
+      why: 'is in 2100 or later: no audit log holds such a time (a unit mix-up or a placeholder date)',
+    };
+  }
+  return t;
+}
+
 /**
- * ISO-8601 `YYYY-MM-DD[(T| )HH:MM[:SS[.fraction]]][ ][Z|UTC|GMT|±HH[:]MM]`, read by hand (this
- * runs for every event). No zone means UTC. Undefined when `s` is not in that form.
+ * ISO-8601 `YYYY-MM-DD[(T| )HH:MM[:SS[.fraction]]][ ][Z|UTC|GMT|±HH[:MM]]`, read by hand (this runs
+ * for every event). No zone means UTC. Undefined when `s` is not in that form; a refusal when it is
+ * but names no real instant (2024-02-30, month 13, year 0099).
  */
-function parseIso(s: string): number | undefined {
+function parseIso(s: string): number | TimeRefusal | undefined {
   const n = s.length;
   if (n < 10 || s.charCodeAt(4) !== 45 || s.charCodeAt(7) !== 45) return undefined;
   const y = digits(s, 0, 4);
   const mo = digits(s, 5, 2);
   const d = digits(s, 8, 2);
-  if (y < 0 || mo < 1 || mo > 12 || d < 1 || d > 31) return undefined;
+  if (y < 0 || mo < 0 || d < 0) return undefined;
   let h = 0;
   let mi = 0;
   let sec = 0;
@@ -169,11 +240,11 @@ function parseIso(s: string): number | undefined {
   ) {
     h = digits(s, i + 1, 2);
     mi = digits(s, i + 4, 2);
-    if (h < 0 || h > 23 || mi < 0 || mi > 59) return undefined;
+    if (h < 0 || mi < 0) return undefined;
     i += 6;
     if (i < n && s.charCodeAt(i) === 58 /* : */) {
       sec = digits(s, i + 1, 2);
-      if (sec < 0 || sec > 60) return undefined;
+      if (sec < 0) return undefined;
       i += 3;
       const c = s.charCodeAt(i);
       if (i < n && (c === 46 || c === 44) /* . , */) {
@@ -187,7 +258,7 @@ function parseIso(s: string): number | undefined {
           scale /= 10;
           i++;
         }
-        if (i === fracStart || i - fracStart > 9) return undefined;
+        if (i === fracStart) return undefined;
         ms = Math.floor(ms);
       }
     }
@@ -206,50 +277,108 @@ function parseIso(s: string): number | undefined {
       else if (z.length === 6 && z.charCodeAt(3) === 58) om = digits(z, 4, 2);
       else return undefined;
       if (om < 0) return undefined;
+      if (oh > 23 || om > 59) return { why: 'has no real UTC offset' };
       offMin = (c === 43 ? 1 : -1) * (oh * 60 + om);
     } else if (z !== 'Z' && z !== 'z' && z !== 'UTC' && z !== 'GMT') {
       return undefined;
     }
   }
-  const t = Date.UTC(y, mo - 1, d, h, mi, sec, ms) - offMin * 60000;
-  return Number.isFinite(t) ? t : undefined;
+  const bad = calendarRefusal(y, mo, d, h, mi, sec);
+  if (bad !== undefined) return bad;
+  return inRange(Date.UTC(y, mo - 1, d, h, mi, sec, ms) - offMin * 60000);
+}
+
+/** RFC 2822 / HTTP dates (`Thu, 01 Jun 2023 13:12:18 GMT`), read by hand so 30 Feb is refused. */
+function parseRfc2822(s: string): number | TimeRefusal | undefined {
+  const m = RFC2822_RE.exec(s);
+  if (m === null) return undefined;
+  const mo = MONTHS.indexOf((m[2] as string).toLowerCase()) + 1;
+  if (mo === 0) return undefined;
+  const d = Number(m[1]);
+  const y = Number(m[3]);
+  const h = Number(m[4]);
+  const mi = Number(m[5]);
+  const sec = m[6] === undefined ? 0 : Number(m[6]);
+  const bad = calendarRefusal(y, mo, d, h, mi, sec);
+  if (bad !== undefined) return bad;
+  const zone = m[7] as string;
+  let offMin = 0;
+  if (zone.charCodeAt(0) === 43 || zone.charCodeAt(0) === 45) {
+    const oh = Number(zone.slice(1, 3));
+    const om = Number(zone.slice(3, 5));
+    if (oh > 23 || om > 59) return { why: 'has no real UTC offset' };
+    offMin = (zone.charCodeAt(0) === 43 ? 1 : -1) * (oh * 60 + om);
+  }
+  return inRange(Date.UTC(y, mo - 1, d, h, mi, sec) - offMin * 60000);
 }
 
 /**
- * Epoch milliseconds from a record's time field. ISO-8601 with or without a zone (no zone means
- * UTC: M365 `CreationTime` and Panther's `2024-12-16 16:32:16.087554000` are UTC), up to nine
- * fractional digits, PowerShell `/Date(ms)/`, and epoch numbers (seconds or milliseconds).
- * Local-time forms such as `6/1/2023 1:12:18 PM` are refused rather than guessed.
+ * Epoch time in seconds, milliseconds, microseconds or nanoseconds, told apart by size (the integer
+ * part's digit count): below 1e11 seconds (up to 11 digits), below 1e14 milliseconds (12-14), below
+ * 1e17 microseconds (15-17), below 1e20 nanoseconds (18-20). Within 1970-2100 the four ranges do not
+ * overlap. Sub-millisecond digits are dropped. `text` is the numeric string when the value was one,
+ * so nanoseconds beyond 2^53 keep their millisecond digits exactly.
  */
-export function parseTime(v: unknown): number | undefined {
-  if (typeof v === 'number') {
-    if (!Number.isFinite(v) || v <= 0) return undefined;
-    return v < 1e11 ? Math.round(v * 1000) : Math.round(v);
-  }
+function epochOf(v: number, text?: string): number | TimeRefusal {
+  if (!Number.isFinite(v)) return { why: 'is not a time' };
+  if (v <= 0) return inRange(v);
+  if (v < 1e11) return inRange(Math.round(v * 1000));
+  if (v < 1e14) return inRange(Math.round(v));
+  const exact = text !== undefined && INTEGER_RE.test(text);
+  if (v < 1e17) return inRange(exact ? Number(text.slice(0, -3)) : Math.floor(v / 1e3));
+  if (v < 1e20) return inRange(exact ? Number(text.slice(0, -6)) : Math.floor(v / 1e6));
+  return { why: 'is too large for an epoch time, even in nanoseconds' };
+}
+
+/**
+ * Epoch milliseconds from a record's time field, or a refusal saying why, or undefined when the
+ * value is in no form Tripline reads. Forms: ISO-8601 with or without a zone (no zone means UTC:
+ * M365 `CreationTime` and Panther's `2024-12-16 16:32:16.087554000` are UTC) and any number of
+ * fractional digits (Graph writes seven; past milliseconds they are dropped); RFC 2822 / HTTP
+ * dates; PowerShell `/Date(ms)/`; epoch numbers and numeric strings in seconds, milliseconds,
+ * microseconds or nanoseconds (see {@link epochOf}). Local-time forms such as
+ * `6/1/2023 1:12:18 PM` are not guessed. Every time returned lies strictly between
+ * EARLIEST_RECORD_TIME and LATEST_RECORD_TIME, so `new Date(t).toISOString()` never throws.
+ */
+function timeOf(v: unknown): number | TimeRefusal | undefined {
+  if (typeof v === 'number') return epochOf(v);
   if (typeof v !== 'string') return undefined;
   const iso = parseIso(v);
   if (iso !== undefined) return iso;
   const s = v.trim();
-  if (s !== v) return parseTime(s);
+  if (s !== v) return s === '' ? undefined : timeOf(s);
   const ms = MS_DATE_RE.exec(s);
-  if (ms) return Number(ms[1]);
-  if (NUMERIC_RE.test(s)) return parseTime(Number(s));
-  if (HAS_ZONE_RE.test(s)) {
-    const t = Date.parse(s);
-    return Number.isFinite(t) ? t : undefined;
-  }
-  return undefined;
+  if (ms) return inRange(Number(ms[1]));
+  if (NUMERIC_RE.test(s)) return epochOf(Number(s), s);
+  return parseRfc2822(s);
 }
 
 /**
- * Reads a required time field: `{ time }` or a failure reason naming the field
- * ("no eventTime", "unreadable eventTime '6/1/2023'").
+ * Epoch milliseconds from a record's time field, or undefined when it is unreadable or refused
+ * ({@link requireTime} says why). Every time returned lies in 1970-2100.
+ *
+ * @example parseTime('2023-06-01T13:12:18.5603524Z') === 1685625138560
+ */
+export function parseTime(v: unknown): number | undefined {
+  const t = timeOf(v);
+  return typeof t === 'number' ? t : undefined;
+}
+
+/**
+ * Reads a required time field: `{ time }` or a failure reason naming the field and the value
+ * ("no eventTime", "unreadable eventTime '6/1/2023' ...", "CreationTime '2024-02-30T10:00:00' is
+ * not a calendar date (February 2024 has 29 days)").
  */
 export function requireTime(v: unknown, field: string): { time: number } | { reason: string } {
   if (v === undefined || v === null || v === '') return { reason: `no ${field}` };
-  const t = parseTime(v);
-  if (t === undefined) return { reason: `unreadable ${field} ${excerpt(v)}` };
-  return { time: t };
+  const t = timeOf(v);
+  if (typeof t === 'number') return { time: t };
+  if (t === undefined) {
+    return {
+      reason: `unreadable ${field} ${excerpt(v)}: expected ISO-8601, epoch or /Date(ms)/ (local times are not guessed)`,
+    };
+  }
+  return { reason: `${field} ${excerpt(v)} ${t.why}` };
 }
 
 /** A short printable rendering of a scalar for messages. */

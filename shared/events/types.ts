@@ -63,7 +63,11 @@ export interface TriplineEvent {
   /** Source-unique id (CloudTrail eventID, Graph id, M365 Id, Workspace id.uniqueQualifier + index). */
   id: string;
   source: SourceId;
-  /** Event time, epoch milliseconds, from the record itself (never the time it was read). */
+  /**
+   * Event time, epoch milliseconds, from the record itself (never the time it was read). The
+   * normalizers guarantee an integer strictly between 1970-01-01 and 2100-01-01 (fields.ts
+   * `EARLIEST_RECORD_TIME`, `LATEST_RECORD_TIME`), so it always prints as an ISO-8601 string.
+   */
   time: number;
   /** Tenant: AWS account id, Entra tenant id, M365 OrganizationId, Google customerId. */
   tenant: string;

@@ -111,6 +111,8 @@ export interface ReplayOptions {
   onFileProblem?: ((q: QuarantineEntry) => void) | undefined;
   /** Called as bytes are read and events evaluated; cheap enough to call often, throttle the display. */
   onProgress?: ((p: ReplayProgress) => void) | undefined;
+  /** Keep the events the findings' evidence names, raw records included, in `evidenceEvents` (for a report). */
+  keepEvidence?: boolean | undefined;
 }
 
 /** Everything a replay did, for the closing summary. */
@@ -126,6 +128,8 @@ export interface ReplaySummary {
   bytes: number;
   recordsRead: number;
   eventsNormalized: number;
+  /** Events normalized per source. */
+  eventsBySource: Partial<Record<SourceId, number>>;
   /** Records that could not be read or normalized (file-level problems are in `fileProblems`). */
   quarantined: number;
   /** Quarantined records per reason, most frequent first. */
@@ -149,6 +153,11 @@ export interface ReplaySummary {
    * other records of this run name, because no `tenant` option was given.
    */
   inferredTenant?: { tenant: string; events: number } | undefined;
+  /**
+   * With `keepEvidence`: the events of this replay that the findings' evidence names (by source and
+   * id), in time order. Evidence from an earlier replay into the same state is not among them.
+   */
+  evidenceEvents?: TriplineEvent[] | undefined;
   elapsedMs: number;
 }
 
@@ -224,6 +233,7 @@ export async function replay(paths: readonly string[], opts: ReplayOptions = {})
     bytes: 0,
     recordsRead: 0,
     eventsNormalized: 0,
+    eventsBySource: {},
     quarantined: 0,
     quarantineReasons: [],
     quarantine: [],
@@ -387,6 +397,7 @@ async function run(
     onProgress?.({ phase: 'read', done: totalBytes, total: totalBytes });
   }
   summary.eventsNormalized = events.length;
+  for (const e of events) summary.eventsBySource[e.source] = (summary.eventsBySource[e.source] ?? 0) + 1;
   summary.quarantineReasons = [...reasons]
     .map(([reason, count]) => ({ reason, count }))
     .sort((a, b) => b.count - a.count);
@@ -444,4 +455,13 @@ async function run(
   summary.newFindings = created.size;
   for (const f of summary.findings) summary.findingsBySeverity[f.severity]++;
   summary.ruleErrors = [...ruleErrors.values()];
+  if (opts.keepEvidence) {
+    const wanted = new Set<string>();
+    for (const f of summary.findings) for (const ev of f.evidence) wanted.add(`${ev.source}\u0000${ev.id}`);
+    summary.evidenceEvents = [];
+    for (const e of events) {
+      const k = `${e.source}\u0000${e.id}`;
+      if (wanted.delete(k)) summary.evidenceEvents.push(e);
+    }
+  }
 }

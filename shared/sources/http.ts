@@ -107,25 +107,38 @@ export function parseRetryAfter(value: string | null, now: number): number | und
 
 const defaultSleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
+/** The final answer of {@link requestWithRetry}: any status, the body read as text. */
+export interface HttpAnswer {
+  status: number;
+  statusText: string;
+  headers: Headers;
+  /** The body, read whole. */
+  text: string;
+  /** Attempts it took. */
+  attempts: number;
+  /** The URL as shown in errors (sensitive query parameters redacted). */
+  shownUrl: string;
+}
+
+/** Options of {@link requestWithRetry}: {@link FetchJsonOptions} plus a hook before each attempt. */
+export interface RequestOptions extends FetchJsonOptions {
+  /**
+   * Awaited before every attempt, retries included: a {@link RateLimiter}'s `take`, so a retry also
+   * counts against the API quota.
+   */
+  beforeAttempt?: () => Promise<void>;
+}
+
 /**
- * Sends one JSON request with retries; resolves with the parsed body of the first 2xx answer
- * (`undefined` for an empty body, e.g. 204).
+ * Sends one request with the retry policy of this module and resolves with the final answer,
+ * whatever its status: a 2xx, a 4xx that retrying cannot fix, or the last 429/5xx once the attempts,
+ * the deadline or the `Retry-After` bound are used up (check `status`). For clients that read the
+ * answer themselves (the Graph client middleware, a vendor error code in a 4xx body).
  *
- * @throws {@link HttpError} for other 4xx answers (at once), for 429/5xx/network failures once the
- *   attempts, the deadline or the `Retry-After` bound are exhausted, and for a 2xx body that is not JSON.
- *
- * @example
- * ```ts
- * const { body } = await fetchJson<{ value: unknown[]; '@odata.nextLink'?: string }>(url, {
- *   headers: { authorization: `Bearer ${token}` },
- *   deadline: Date.now() + context.getRemainingTimeInMillis() - 10_000,
- * });
- * ```
+ * @throws {@link HttpError} (status 0, retryable) only when no answer came at all: every attempt
+ *   failed on the network or timed out.
  */
-export async function fetchJson<T = unknown>(
-  url: string,
-  opts: FetchJsonOptions = {},
-): Promise<JsonResponse<T>> {
+export async function requestWithRetry(url: string, opts: RequestOptions = {}): Promise<HttpAnswer> {
   const method = opts.method ?? 'GET';
   const maxAttempts = Math.max(1, opts.maxAttempts ?? 5);
   const baseDelayMs = opts.baseDelayMs ?? 500;
@@ -146,11 +159,8 @@ export async function fetchJson<T = unknown>(
   }
 
   for (let attempt = 1; ; attempt++) {
+    await opts.beforeAttempt?.();
     let res: Response | undefined;
-    let failure: string;
-    let status = 0;
-    let retryAfterMs: number | undefined;
-    let excerpt: string | undefined;
     let cause: unknown;
     try {
       const init: RequestInit = { method, headers, signal: AbortSignal.timeout(timeoutMs) };
@@ -159,66 +169,134 @@ export async function fetchJson<T = unknown>(
     } catch (e) {
       cause = e;
     }
+    let answer: HttpAnswer | undefined;
+    let failure: string;
+    let retryAfterMs: number | undefined;
     if (res) {
-      status = res.status;
       const text = await res.text().catch(() => '');
-      if (res.ok) {
-        if (text.trim() === '')
-          return { status, headers: res.headers, body: undefined as T, attempts: attempt };
-        try {
-          return { status, headers: res.headers, body: JSON.parse(text) as T, attempts: attempt };
-        } catch (e) {
-          throw new HttpError(
-            `${method} ${shown} answered ${status} with a body that is not JSON: ${text.slice(0, 80)}`,
-            status,
-            shown,
-            false,
-            attempt,
-            text.slice(0, BODY_EXCERPT_CHARS),
-            { cause: e },
-          );
-        }
-      }
-      excerpt = text.slice(0, BODY_EXCERPT_CHARS);
-      if (status !== 429 && status < 500) {
-        throw new HttpError(
-          `${method} ${shown} failed with HTTP ${status}${res.statusText ? ` ${res.statusText}` : ''}: ${excerpt.slice(0, 160) || '(empty body)'}`,
-          status,
-          shown,
-          false,
-          attempt,
-          excerpt,
-        );
-      }
-      failure = `HTTP ${status}`;
+      answer = {
+        status: res.status,
+        statusText: res.statusText,
+        headers: res.headers,
+        text,
+        attempts: attempt,
+        shownUrl: shown,
+      };
+      if (res.status !== 429 && res.status < 500) return answer;
+      failure = `HTTP ${res.status}`;
       retryAfterMs = parseRetryAfter(res.headers.get('retry-after'), now());
     } else {
       failure = isTimeout(cause) ? `no answer within ${timeoutMs} ms` : `network error: ${causeText(cause)}`;
     }
 
-    const giveUp = (why: string): never => {
+    const giveUp = (why: string): HttpAnswer => {
+      if (answer) return answer;
       throw new HttpError(
         `${method} ${shown} failed: ${failure} (${why}, ${attempt} attempt${attempt === 1 ? '' : 's'})`,
-        status,
+        0,
         shown,
         true,
         attempt,
-        excerpt,
+        undefined,
         cause !== undefined ? { cause } : undefined,
       );
     };
-    if (attempt >= maxAttempts) giveUp('no attempts left');
+    if (attempt >= maxAttempts) return giveUp('no attempts left');
     let waitMs: number;
     if (retryAfterMs !== undefined) {
-      if (retryAfterMs > maxRetryAfterMs) giveUp(`Retry-After asks for ${Math.ceil(retryAfterMs / 1000)} s`);
+      if (retryAfterMs > maxRetryAfterMs)
+        return giveUp(`Retry-After asks for ${Math.ceil(retryAfterMs / 1000)} s`);
       waitMs = retryAfterMs;
     } else {
       waitMs = Math.random() * Math.min(maxDelayMs, baseDelayMs * 2 ** (attempt - 1));
     }
     if (opts.deadline !== undefined && now() + waitMs >= opts.deadline)
-      giveUp('the time budget does not allow another wait');
-    opts.onRetry?.({ attempt, status, waitMs, url: shown, reason: failure });
+      return giveUp('the time budget does not allow another wait');
+    opts.onRetry?.({ attempt, status: answer?.status ?? 0, waitMs, url: shown, reason: failure });
     await sleep(waitMs);
+  }
+}
+
+/** Why a retryable answer was given up on, for the error message. */
+function retryVerdict(a: HttpAnswer, opts: FetchJsonOptions): string {
+  const maxAttempts = Math.max(1, opts.maxAttempts ?? 5);
+  if (a.attempts >= maxAttempts) return 'no attempts left';
+  const ra = parseRetryAfter(a.headers.get('retry-after'), (opts.now ?? Date.now)());
+  if (ra !== undefined && ra > (opts.maxRetryAfterMs ?? 60_000))
+    return `Retry-After asks for ${Math.ceil(ra / 1000)} s`;
+  return 'the time budget does not allow another wait';
+}
+
+/**
+ * The {@link HttpError} for a final answer that is not a 2xx: retryable for 429 and 5xx (the
+ * attempts or the budget ran out), not retryable for other 4xx.
+ */
+export function answerError(a: HttpAnswer, opts: FetchJsonOptions = {}): HttpError {
+  const method = opts.method ?? 'GET';
+  const excerpt = a.text.slice(0, BODY_EXCERPT_CHARS);
+  if (a.status !== 429 && a.status < 500) {
+    return new HttpError(
+      `${method} ${a.shownUrl} failed with HTTP ${a.status}${a.statusText ? ` ${a.statusText}` : ''}: ${excerpt.slice(0, 160) || '(empty body)'}`,
+      a.status,
+      a.shownUrl,
+      false,
+      a.attempts,
+      excerpt,
+    );
+  }
+  return new HttpError(
+    `${method} ${a.shownUrl} failed: HTTP ${a.status} (${retryVerdict(a, opts)}, ${a.attempts} attempt${a.attempts === 1 ? '' : 's'})`,
+    a.status,
+    a.shownUrl,
+    true,
+    a.attempts,
+    excerpt,
+  );
+}
+
+/**
+ * Sends one JSON request with retries; resolves with the parsed body of the first 2xx answer
+ * (`undefined` for an empty body, e.g. 204).
+ *
+ * @throws {@link HttpError} for other 4xx answers (at once), for 429/5xx/network failures once the
+ *   attempts, the deadline or the `Retry-After` bound are exhausted, and for a 2xx body that is not JSON.
+ *
+ * @example
+ * ```ts
+ * const { body } = await fetchJson<{ value: unknown[]; '@odata.nextLink'?: string }>(url, {
+ *   headers: { authorization: `Bearer ${token}` },
+ *   deadline: Date.now() + context.getRemainingTimeInMillis() - 10_000,
+ * });
+ * ```
+ */
+export async function fetchJson<T = unknown>(
+  url: string,
+  opts: RequestOptions = {},
+): Promise<JsonResponse<T>> {
+  const a = await requestWithRetry(url, opts);
+  if (a.status < 200 || a.status >= 300) throw answerError(a, opts);
+  return { status: a.status, headers: a.headers, body: parseJsonAnswer<T>(a, opts), attempts: a.attempts };
+}
+
+/**
+ * The JSON body of a 2xx answer (`undefined` when empty).
+ *
+ * @throws {@link HttpError} (not retryable) when the body is not JSON.
+ */
+export function parseJsonAnswer<T>(a: HttpAnswer, opts: FetchJsonOptions = {}): T {
+  if (a.text.trim() === '') return undefined as T;
+  try {
+    return JSON.parse(a.text) as T;
+  } catch (e) {
+    throw new HttpError(
+      `${opts.method ?? 'GET'} ${a.shownUrl} answered ${a.status} with a body that is not JSON: ${a.text.slice(0, 80)}`,
+      a.status,
+      a.shownUrl,
+      false,
+      a.attempts,
+      a.text.slice(0, BODY_EXCERPT_CHARS),
+      { cause: e },
+    );
   }
 }
 

@@ -1,29 +1,69 @@
 /**
- * Which {@link PollSource} a poller function runs, by its `SOURCE` setting. Each collector registers
- * here: a factory that builds the source from the validated configuration (reading its credentials
- * from `secretArn`), and, when the API needs it, its own timing.
+ * Which poll sources a poller function runs, by its `SOURCE` setting. Each collector registers here:
+ * a thin adapter from the validated Lambda configuration and the source's Secrets Manager secret to
+ * the collector's own factory (which takes a plain options object, so `tripline pull` can call it
+ * too).
  *
- * Empty until the collectors land (graph, m365, workspace, cloudtrail-lookup); a poller deployed for a
- * source without a registration fails with a {@link ConfigError} that lists the registered ones.
+ * A registration gives either one source (`create`, with `tenant`) or, for collectors that poll
+ * several feeds and several tenants from one deployment, `targets`: every (source, tenant) pair to
+ * run, each with its own checkpoint `ckpt|<source>|<tenant>`, timing and record ledger; a tenant whose
+ * settings are unusable comes back as a failure and the others still run.
+ *
+ * Registered: `graph` (Microsoft Graph audit logs) and `m365` (the unified audit log). A poller
+ * deployed for a source without a registration fails with a {@link ConfigError} that lists the
+ * registered ones.
  */
 import { ENV } from '../config/env';
 import { ConfigError } from '../config/lambda-config';
 import type { LambdaConfig } from '../config/lambda-config';
+import { TenantConfigError, TenantSourceCache, parseTenants } from './microsoft/tenants';
+import type { MicrosoftClientDeps, MicrosoftSource } from './microsoft/tenants';
 import type { PollSource, PollTiming } from './poller';
+import type { SecretJsonReader } from './secret';
 
-/** What a factory gets to build its source. */
+/** What a factory gets to build its sources. */
 export interface PollSourceContext {
   config: LambdaConfig;
   /** The function's environment (the AWS region, for example). */
   env: Readonly<Record<string, string | undefined>>;
+  /** Reads the source's credentials secret (`config.secretArn`). */
+  secrets?: SecretJsonReader | undefined;
+  /** Kept by the caller between invocations: registrations cache clients here. */
+  memo?: Map<string, unknown> | undefined;
+  /** HTTP and clock overrides for the clients (tests, a proxy). */
+  clients?: MicrosoftClientDeps | undefined;
+  /** Operational notices (a subscription started), for the caller's log. */
+  notice?: ((message: string, attributes: Record<string, unknown>) => void) | undefined;
+}
+
+/** One (source, tenant) pair a poller runs. */
+export interface PollTarget {
+  source: PollSource;
+  /** Tenant label: checkpoint scope, and the tenant of records that carry none. */
+  tenant: string;
+  /** Overrides of the registration's timing for this source. */
+  timing?: Partial<PollTiming> | undefined;
+  /** Remember record ids this long in a record ledger (duplicates beyond the overlap). @default none */
+  ledgerRetentionMs?: number | undefined;
+}
+
+/** A tenant whose sources could not be built (its settings are unusable): reported, others go on. */
+export interface PollTargetFailure {
+  tenant: string;
+  error: Error;
 }
 
 /** A registered source. */
 export interface PollSourceRegistration {
   /** Builds the source; called once per container. */
-  create(ctx: PollSourceContext): PollSource | Promise<PollSource>;
+  create?(ctx: PollSourceContext): PollSource | Promise<PollSource>;
   /** The tenant label when the source knows it better than `TENANT_ID` (an Entra tenant id from the secret). */
   tenant?(ctx: PollSourceContext): string | undefined;
+  /**
+   * Every (source, tenant) pair to run; called on every invocation (the secret may have changed), so
+   * cache expensive clients in `ctx.memo`. Takes precedence over `create`.
+   */
+  targets?(ctx: PollSourceContext): Promise<Array<PollTarget | PollTargetFailure>>;
   /** Overrides of `DEFAULT_POLL_TIMING` (the M365 audit log is often an hour late). */
   timing?: Partial<PollTiming>;
 }
@@ -31,8 +71,61 @@ export interface PollSourceRegistration {
 /** The registered sources, by `SOURCE` value. */
 export type PollSourceRegistry = Readonly<Record<string, PollSourceRegistration>>;
 
+/** True for a {@link PollTargetFailure}. */
+export function isTargetFailure(t: PollTarget | PollTargetFailure): t is PollTargetFailure {
+  return 'error' in t;
+}
+
+/**
+ * The registration of a Microsoft source: the secret (`SECRET_ARN`) holds one tenant or
+ * `{"tenants": [...]}` (see ./microsoft/tenants.ts); clients are kept per tenant while its settings
+ * do not change.
+ */
+export function microsoftRegistration(source: MicrosoftSource): PollSourceRegistration {
+  return {
+    async targets(ctx) {
+      const arn = ctx.config.secretArn;
+      if (!arn || !ctx.secrets)
+        throw new ConfigError([
+          {
+            variable: ENV.SECRET_ARN,
+            problem: `is not set, and source ${source} reads its tenants and credentials from it`,
+            fix: 'Set it to the ARN of the Secrets Manager secret the stack created for this poller.',
+          },
+        ]);
+      const secret = await ctx.secrets.read(arn);
+      const memoKey = `microsoft:${source}`;
+      let cache = ctx.memo?.get(memoKey) as TenantSourceCache | undefined;
+      if (!cache) {
+        cache = new TenantSourceCache(source, {
+          ...ctx.clients,
+          onSubscriptionStarted: (tenant, contentType, previously) => {
+            ctx.clients?.onSubscriptionStarted?.(tenant, contentType, previously);
+            ctx.notice?.(
+              previously === 'disabled'
+                ? 'Management Activity API subscription was disabled; started it again'
+                : 'Management Activity API subscription started (the first content can take up to 12 hours)',
+              { tenant, contentType },
+            );
+          },
+        });
+        ctx.memo?.set(memoKey, cache);
+      }
+      const out: Array<PollTarget | PollTargetFailure> = [];
+      for (const t of parseTenants(secret, source, `Secret ${arn}`)) {
+        if (t instanceof TenantConfigError) out.push({ tenant: t.tenant ?? t.where, error: t });
+        else out.push(...cache.targets(t));
+      }
+      return out;
+    },
+  };
+}
+
 /** Every source this build can poll. Collectors add themselves here. */
-export const POLL_SOURCES: PollSourceRegistry = {};
+export const POLL_SOURCES: PollSourceRegistry = {
+  graph: microsoftRegistration('graph'),
+  m365: microsoftRegistration('m365'),
+};
 
 /**
  * The registration for `name`.
@@ -42,7 +135,7 @@ export const POLL_SOURCES: PollSourceRegistry = {};
  * @example
  * ```ts
  * const reg = pollSourceFor(config.source);
- * const source = await reg.create({ config, env: process.env });
+ * const targets = await reg.targets?.({ config, env: process.env, secrets });
  * ```
  */
 export function pollSourceFor(

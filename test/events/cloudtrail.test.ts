@@ -135,7 +135,9 @@ describe('aws.cloudtrail', () => {
   it('says what is missing', () => {
     const { eventTime: _t, ...noTime } = rec(1);
     expect(reasonOf(noTime)).toBe('no eventTime');
-    expect(reasonOf({ ...rec(1), eventTime: 'last tuesday' })).toBe("unreadable eventTime 'last tuesday'");
+    expect(reasonOf({ ...rec(1), eventTime: 'last tuesday' })).toBe(
+      "unreadable eventTime 'last tuesday': expected ISO-8601, epoch or /Date(ms)/ (local times are not guessed)",
+    );
     expect(reasonOf({ Records: [rec(0), noTime] })).toBe('Records[1]: no eventTime');
   });
 

@@ -198,7 +198,7 @@ describe('m365.audit', () => {
     const { CreationTime: _c, ...noTime } = rec('MailItemsAccessed');
     expect(reasonOf(noTime)).toBe('no CreationTime');
     expect(reasonOf({ ...rec('MailItemsAccessed'), CreationTime: '6/1/2023 1:12:18 PM' })).toBe(
-      "unreadable CreationTime '6/1/2023 1:12:18 PM'",
+      "unreadable CreationTime '6/1/2023 1:12:18 PM': expected ISO-8601, epoch or /Date(ms)/ (local times are not guessed)",
     );
   });
 });

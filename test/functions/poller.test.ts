@@ -78,15 +78,10 @@ describe('poller handler', () => {
       {},
       context(() => 200_000),
     );
-    expect(summary).toMatchObject({
-      status: 'caught-up',
-      source: 'graph-signins',
-      tenant: ENV.TENANT_ID,
-      pages: 2,
-      events: 12,
-      published: 1,
-      failedPublishes: 0,
-    });
+    expect(summary).toMatchObject({ failures: 0, pages: 2, events: 12, published: 1, failedPublishes: 0 });
+    expect(summary.targets).toMatchObject([
+      { status: 'caught-up', source: 'graph-signins', tenant: ENV.TENANT_ID, pages: 2, events: 12 },
+    ]);
     expect(windows[0]?.to).toBe(NOW - 2 * MIN);
     expect(
       sns.commandCalls(PublishCommand)[0]?.args[0].input.MessageAttributes?.['ruleId']?.StringValue,
@@ -107,7 +102,7 @@ describe('poller handler', () => {
       {},
       context(() => 5_000),
     );
-    expect(summary).toMatchObject({ status: 'budget', pages: 0 });
+    expect(summary.targets).toMatchObject([{ status: 'budget', pages: 0 }]);
     expect(windows).toEqual([]);
   });
 
@@ -124,7 +119,10 @@ describe('poller handler', () => {
     expect(out.logs(/cannot start/)[0]).toMatchObject({ level: 'ERROR' });
   });
 
-  it('says no source is registered yet with the empty default registry', () => {
-    expect(() => pollSourceFor('workspace')).toThrow(/this build polls: no source yet/);
+  it('lists the sources this build polls when SOURCE names another one', () => {
+    expect(() => pollSourceFor('workspace', { graph: registry['graph'] as PollSourceRegistration })).toThrow(
+      /this build polls: graph\)/,
+    );
+    expect(() => pollSourceFor('workspace', {})).toThrow(/this build polls: no source yet/);
   });
 });

@@ -1,6 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { HttpError, fetchJson, parseRetryAfter, redactUrl } from '#shared/sources/http';
+import { HttpError, fetchJson, parseRetryAfter, redactUrl, requestWithRetry } from '#shared/sources/http';
 
 type Reply = (req: http.IncomingMessage, res: http.ServerResponse, body: string) => void;
 
@@ -112,6 +112,34 @@ describe('fetchJson', () => {
     const err = (await fetchJson(`${base}/x`, { sleep }).catch((e: unknown) => e)) as HttpError;
     expect(err).toMatchObject({ status: 200, retryable: false });
     expect(err.message).toMatch(/not JSON: <html>login<\/html>/);
+  });
+});
+
+describe('requestWithRetry', () => {
+  it('hands back a 4xx answer with its body instead of throwing, for clients that read vendor error codes', async () => {
+    replies.push(
+      status(400, {}, '{"error":{"code":"AF20024","message":"The subscription is already enabled."}}'),
+    );
+    const a = await requestWithRetry(`${base}/subscriptions/start`, { method: 'POST', sleep });
+    expect(a).toMatchObject({ status: 400, attempts: 1 });
+    expect(JSON.parse(a.text)).toMatchObject({ error: { code: 'AF20024' } });
+  });
+
+  it('asks the rate limiter before every attempt, retries included', async () => {
+    replies.push(status(429), status(503));
+    let takes = 0;
+    const a = await requestWithRetry(`${base}/x`, { sleep, beforeAttempt: async () => void takes++ });
+    expect(a.status).toBe(200);
+    expect(takes).toBe(3);
+  });
+
+  it('hands back the last 429 once the attempts are used up', async () => {
+    replies.push(
+      status(429, {}, '{"error":{"code":"AF429"}}'),
+      status(429, {}, '{"error":{"code":"AF429"}}'),
+    );
+    const a = await requestWithRetry(`${base}/x`, { sleep, maxAttempts: 2 });
+    expect(a).toMatchObject({ status: 429, attempts: 2 });
   });
 });
 

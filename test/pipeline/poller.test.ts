@@ -138,7 +138,7 @@ describe('runPoller', () => {
     expect(sleeps[1]).toBeLessThanOrEqual(200);
   });
 
-  it('stops on another 4xx with an error naming the URL and the status, without moving the checkpoint', async () => {
+  it('stops on another 4xx with an error naming the URL and the status, without moving the checkpoint past anything', async () => {
     api.failNext({
       status: 403,
       body: '{"error":{"code":"Authorization_RequestDenied","message":"Insufficient privileges"}}',
@@ -150,7 +150,11 @@ describe('runPoller', () => {
     expect(msg).toMatch(/HTTP 403/);
     expect(msg).toMatch(/Insufficient privileges/);
     expect(api.requests).toHaveLength(1);
-    expect(await checkpoint()).toBeUndefined();
+    // The failure is remembered (for the source-silent check), the position is still the first one.
+    const ck = await checkpoint();
+    expect(ck?.until).toBe(T + 2 * MIN);
+    expect(ck?.resume).toBeUndefined();
+    expect(ck?.err?.message).toMatch(/HTTP 403/);
   });
 
   it('keeps the page whose finding could not be published, reads it again next run, and publishes once', async () => {

@@ -3,6 +3,7 @@
  * messages that carried them (for `batchItemFailures`).
  */
 import type { SQSRecord } from 'aws-lambda';
+import { containerItems } from '#shared/events/containers';
 import { detectSource, normalize } from '#shared/events/normalize';
 import type { TriplineEvent } from '#shared/events/types';
 
@@ -30,7 +31,8 @@ const EXCERPT_CHARS = 200;
 /**
  * Parses each SQS body as an EventBridge event carrying a CloudTrail record (a bare CloudTrail record
  * or an S3-delivery `{"Records": [...]}` document is accepted too) and normalizes it. A body that is
- * not JSON, not CloudTrail, or not normalizable is quarantined with the reason.
+ * not JSON, not CloudTrail, or not normalizable is quarantined with the reason; in a `Records`
+ * document each record that cannot be normalized is quarantined alone and the others are kept.
  *
  * @example
  * ```ts
@@ -60,22 +62,28 @@ export function parseSqsRecords(
       quarantine(`not a CloudTrail event: ${why}`);
       continue;
     }
-    const res = normalize(parsed, { tenant: opts.tenant });
-    if (!res.ok) {
-      quarantine(`CloudTrail event cannot be normalized: ${res.reason}`);
-      continue;
+    // An S3 delivery document is read record by record, so one bad record (a time no clock shows)
+    // is quarantined alone and the others go on.
+    const c = containerItems(parsed);
+    const items = c?.key === 'Records' ? c.items : [parsed];
+    let carried = 0;
+    for (let i = 0; i < items.length; i++) {
+      const res = normalize(items[i], { tenant: opts.tenant });
+      if (!res.ok) {
+        const where = items.length > 1 || c !== undefined ? `Records[${i}]: ` : '';
+        quarantine(`CloudTrail event cannot be normalized: ${where}${res.reason}`);
+        continue;
+      }
+      for (const e of res.events) {
+        carried++;
+        out.events.push(e);
+        const set = out.messagesByEvent.get(e.id);
+        if (set) set.add(r.messageId);
+        else out.messagesByEvent.set(e.id, new Set([r.messageId]));
+      }
     }
-    if (res.events.length === 0) {
-      quarantine('the message holds no CloudTrail record');
-      continue;
-    }
-    out.withEvents.push(r.messageId);
-    for (const e of res.events) {
-      out.events.push(e);
-      const set = out.messagesByEvent.get(e.id);
-      if (set) set.add(r.messageId);
-      else out.messagesByEvent.set(e.id, new Set([r.messageId]));
-    }
+    if (carried > 0) out.withEvents.push(r.messageId);
+    else if (items.length === 0) quarantine('the message holds no CloudTrail record');
   }
   return out;
 }

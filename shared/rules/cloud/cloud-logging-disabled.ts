@@ -1,5 +1,15 @@
 import { defineRule } from '../../engine/rule';
 import type { TriplineEvent } from '../../events/types';
+import { trailNameOf, trailNarrowing } from './trail-settings';
+
+export interface LoggingParams extends Record<string, unknown> {
+  /**
+   * The S3 buckets your trails deliver to (exact names, or prefixes written `name-*`). When set, an
+   * UpdateTrail that points a trail at any other bucket fires; when empty, buckets are not judged
+   * (the console re-sends the bucket on every edit, and a bucket name does not say its account).
+   */
+  logBuckets: string[];
+}
 
 const isFalse = (v: unknown) => v === false || (typeof v === 'string' && v.toLowerCase() === 'false');
 const isTrue = (v: unknown) => v === true || (typeof v === 'string' && v.toLowerCase() === 'true');
@@ -17,51 +27,62 @@ const AWS_ALWAYS = new Set([
   'DeleteFlowLogs',
 ]);
 
-/** AWS actions that may narrow logging depending on their parameters. */
-function awsNarrows(e: TriplineEvent): boolean {
+/** What a successful AWS call stops, deletes or narrows, in words; empty when it does not. */
+function awsNarrowing(e: TriplineEvent, p: LoggingParams): string[] {
   switch (e.action) {
     case 'UpdateTrail':
-      return (
-        isFalse(e.params.isMultiRegionTrail) ||
-        isFalse(e.params.includeGlobalServiceEvents) ||
-        e.params.s3BucketName !== undefined
+    case 'PutEventSelectors':
+    case 'PutInsightSelectors':
+      return trailNarrowing(
+        e,
+        Array.isArray(p.logBuckets) ? p.logBuckets.filter((b) => typeof b === 'string') : [],
       );
-    case 'PutEventSelectors': {
-      const sel = String(e.params.eventSelectors ?? '') + String(e.params.advancedEventSelectors ?? '');
-      return /"includeManagementEvents"\s*:\s*false|"readWriteType"\s*:\s*"(ReadOnly|None)"/i.test(sel);
-    }
     case 'UpdateDetector':
-      return isFalse(e.params.enable);
+      return isFalse(e.params.enable) ? ['the GuardDuty detector is disabled'] : [];
     default:
-      return AWS_ALWAYS.has(e.action);
+      return AWS_ALWAYS.has(e.action) ? [`${e.action} succeeded`] : [];
   }
 }
 
-function m365Narrows(e: TriplineEvent): boolean {
+function m365Narrowing(e: TriplineEvent): string[] {
   switch (e.action) {
-    case 'Set-AdminAuditLogConfig':
-      return isFalse(e.params.UnifiedAuditLogIngestionEnabled) || isFalse(e.params.AdminAuditLogEnabled);
+    case 'Set-AdminAuditLogConfig': {
+      const out: string[] = [];
+      if (isFalse(e.params.UnifiedAuditLogIngestionEnabled)) out.push('unified audit log ingestion is off');
+      if (isFalse(e.params.AdminAuditLogEnabled)) out.push('admin audit logging is off');
+      return out;
+    }
     case 'Set-MailboxAuditBypassAssociation':
-      return isTrue(e.params.AuditBypassEnabled);
+      return isTrue(e.params.AuditBypassEnabled) ? ['mailbox audit bypass is on'] : [];
     case 'Set-Mailbox': {
-      if (isFalse(e.params.AuditEnabled)) return true;
+      if (isFalse(e.params.AuditEnabled)) return ['mailbox auditing is off'];
       const age = e.params.AuditLogAgeLimit;
       // Exchange TimeSpan "d.hh:mm:ss" or "hh:mm:ss": below 7 days means audit records are thrown away.
-      if (typeof age !== 'string') return false;
+      if (typeof age !== 'string') return [];
       const m = /^(?:(\d+)\.)?(\d+):(\d+):(\d+)$/.exec(age.trim());
-      return !!m && Number(m[1] ?? 0) < 7;
+      return m && Number(m[1] ?? 0) < 7 ? [`mailbox audit records are kept ${age.trim()} only`] : [];
     }
     default:
-      return false;
+      return [];
   }
 }
 
-export default defineRule({
+function narrowing(e: TriplineEvent, p: LoggingParams): string[] {
+  if (e.outcome === 'failure') return [];
+  return e.source === 'aws.cloudtrail' ? awsNarrowing(e, p) : m365Narrowing(e);
+}
+
+function targetOf(e: TriplineEvent): string | undefined {
+  const t = trailNameOf(e) ?? e.params.detectorId ?? e.params.Identity ?? e.target?.name ?? e.target?.id;
+  return typeof t === 'string' && t !== '' ? t : undefined;
+}
+
+export default defineRule<LoggingParams>({
   id: 'cloud-logging-disabled',
   title: (c) =>
     `${c.event.actor.name ?? c.event.actor.id} ran ${c.event.action}: audit logging stopped or narrowed`,
   description:
-    'Audit or detection logging was stopped, deleted or narrowed: CloudTrail StopLogging/DeleteTrail/UpdateTrail/PutEventSelectors, AWS Config recorder and rules, GuardDuty detectors, Security Hub; M365 unified audit log ingestion off, mailbox audit bypass or mailbox audit retention cut.',
+    'Audit or detection logging was stopped, deleted or narrowed: CloudTrail StopLogging and DeleteTrail; UpdateTrail to one region, without global service events, to a KMS key of another account or to a bucket outside `logBuckets`; PutEventSelectors that drop management events, their reads or writes, filter their sources or exclude principals; PutInsightSelectors that turn Insights off; AWS Config recorder and rules, GuardDuty detectors, Security Hub, VPC flow logs; M365 unified audit log ingestion off, mailbox audit bypass, mailbox auditing off or its retention cut. Edits that only widen or harden logging (log file validation, encryption, more regions or events) stay quiet.',
   kind: 'match',
   severity: 'high',
   attack: ['T1562.008'],
@@ -70,28 +91,30 @@ export default defineRule({
     ...AWS_ALWAYS,
     'UpdateTrail',
     'PutEventSelectors',
+    'PutInsightSelectors',
     'UpdateDetector',
     'Set-AdminAuditLogConfig',
     'Set-MailboxAuditBypassAssociation',
     'Set-Mailbox',
   ],
-  when: (e) => e.outcome !== 'failure' && (e.source === 'aws.cloudtrail' ? awsNarrows(e) : m365Narrows(e)),
+  params: { logBuckets: [] },
+  when: (e, p) => narrowing(e, p).length > 0,
   dedup: { key: (e) => `${e.actor.id ?? e.actor.name}|${e.action}`, window: '24h' },
   why: (c) => {
     const e = c.event;
-    const detail = Object.entries(e.params)
-      .filter(([k]) => /name|trail|enable|audit|selector|bypass|detector|identity/i.test(k))
-      .slice(0, 4)
-      .map(([k, v]) => `${k}=${Array.isArray(v) ? v.join(',') : String(v)}`)
-      .join(', ');
-    return `${e.action} succeeded${e.service ? ` on ${e.service}` : ''} by ${e.actor.name ?? e.actor.id ?? 'unknown'}${e.actor.ip ? ` from ${e.actor.ip}` : ''}${detail ? ` (${detail})` : ''}`;
+    const target = targetOf(e);
+    const what = AWS_ALWAYS.has(e.action) ? [] : narrowing(e, c.params);
+    return `${e.action} succeeded${e.service ? ` on ${e.service}` : ''} by ${e.actor.name ?? e.actor.id ?? 'unknown'}${e.actor.ip ? ` from ${e.actor.ip}` : ''}${target ? ` (${target})` : ''}${what.length > 0 ? `: ${what.join('; ')}` : ''}`;
   },
   runbook: [
     'Turn logging back on first: `aws cloudtrail start-logging --name <trail>` / restore the trail or recorder; `Set-AdminAuditLogConfig -UnifiedAuditLogIngestionEnabled $true`; remove the audit bypass.',
+    'For a narrowed trail, put back what the finding names: `aws cloudtrail update-trail --name <trail> --is-multi-region-trail --include-global-service-events`, the event selectors of your baseline (`aws cloudtrail get-event-selectors --trail-name <trail>` shows the current ones), your own bucket and KMS key.',
     'Treat the actor as compromised until proven otherwise: disable its access keys or sessions and review what it did just before and after.',
-    'Look for the gap: what happened while logging was off (other sources, S3 access logs, VPC flow logs).',
+    'Look for the gap: what happened while logging was off or narrowed (other trails, other sources, S3 access logs, VPC flow logs).',
   ],
   falsePositives: [
     'Planned trail migrations or decommissioning by the platform team; confirm the change ticket.',
+    'A trail that was single-region, or without global service events, before the edit: the console re-sends those settings on every save.',
+    'A trail dedicated to data events (management events logged by another trail), or KMS / RDS Data API events excluded to save cost.',
   ],
 });
