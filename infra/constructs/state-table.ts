@@ -1,6 +1,6 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
-import type * as iam from 'aws-cdk-lib/aws-iam';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { STATE_TABLE_SCHEMA } from '#shared/config/state-table';
 import { InvalidPropsError } from '../errors';
@@ -32,6 +32,18 @@ export interface StateTableRef {
   readonly tableName: string;
   grantReadWriteData(grantee: iam.IGrantable): iam.Grant;
 }
+
+/**
+ * The DynamoDB actions the state store (shared/state/dynamodb.ts) calls, and no others: `get` is
+ * BatchGetItem, conditional creates and replaces are PutItem, conditional deletes DeleteItem, and
+ * unconditional writes BatchWriteItem. No Scan, Query, GetItem, UpdateItem or stream reads.
+ */
+export const STATE_STORE_ACTIONS: readonly string[] = [
+  'dynamodb:BatchGetItem',
+  'dynamodb:BatchWriteItem',
+  'dynamodb:PutItem',
+  'dynamodb:DeleteItem',
+];
 
 /** Longest point-in-time recovery window DynamoDB offers. */
 export const MAX_PITR_DAYS = 35;
@@ -85,8 +97,15 @@ export class StateTable extends Construct implements StateTableRef {
     return this.table.tableName;
   }
 
-  /** Lets `grantee` read and write items (no table administration). */
+  /**
+   * Lets `grantee` read and write items with exactly the actions the state store uses
+   * ({@link STATE_STORE_ACTIONS}) on this table; no table administration, scans or queries.
+   */
   grantReadWriteData(grantee: iam.IGrantable): iam.Grant {
-    return this.table.grantReadWriteData(grantee);
+    return iam.Grant.addToPrincipal({
+      grantee,
+      actions: [...STATE_STORE_ACTIONS],
+      resourceArns: [this.table.tableArn],
+    });
   }
 }

@@ -31,6 +31,7 @@ import { rulesNewCommand, rulesNewHelp } from './rules-new';
 import { sigmaCommand, sigmaHelp } from './sigma-command';
 import { testCommand, testHelp } from './test-command';
 import { validateCommand, validateHelp } from './validate-command';
+import { safeJson, safeText } from '../text/safe';
 import { ProgressDisplay } from './progress';
 import { ReportFile } from './report-file';
 import {
@@ -146,8 +147,9 @@ function ignoreEpipe(): void {
   }
 }
 
+/** One message line on stderr, through the output-safety layer (messages quote paths and data). */
 function say(ctx: Ctx, line: string): void {
-  ctx.err.write(`tripline: ${line}\n`);
+  ctx.err.write(`tripline: ${safeText(line)}\n`);
 }
 
 function report(err: unknown, ctx: Ctx): number {
@@ -170,7 +172,8 @@ function report(err: unknown, ctx: Ctx): number {
   }
   const msg = err instanceof Error ? err.message : String(err);
   say(ctx, `internal error: ${msg}`);
-  if (ctx.env['TRIPLINE_DEBUG'] && err instanceof Error && err.stack) ctx.err.write(`${err.stack}\n`);
+  if (ctx.env['TRIPLINE_DEBUG'] && err instanceof Error && err.stack)
+    ctx.err.write(`${err.stack.split('\n').map(safeText).join('\n')}\n`);
   else say(ctx, 'this is a bug in Tripline; run again with TRIPLINE_DEBUG=1 for details and report it.');
   return EXIT.INTERNAL;
 }
@@ -301,7 +304,7 @@ class QuarantineFile {
 
   add(q: QuarantineEntry): void {
     this.count++;
-    this.buf += `${JSON.stringify({ file: q.file, line: q.line ?? null, reason: q.reason, excerpt: q.excerpt ?? null })}\n`;
+    this.buf += `${safeJson({ file: q.file, line: q.line ?? null, reason: q.reason, excerpt: q.excerpt ?? null })}\n`;
     if (this.buf.length >= 1 << 16) this.drain();
   }
 
@@ -473,7 +476,7 @@ async function replayCommand(argv: readonly string[], ctx: Ctx): Promise<number>
   // Results.
   if (format === 'jsonl') {
     let text = '';
-    for (const f of summary.findings) text += `${JSON.stringify(f)}\n`;
+    for (const f of summary.findings) text += `${safeJson(f)}\n`;
     if (text) ctx.out.write(text);
     ctx.err.write(`${summaryLine(summary)}\n`);
   } else {

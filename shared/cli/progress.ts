@@ -4,6 +4,7 @@
  * two never mix on one line.
  */
 import type { ReplayProgress } from '../replay/replay';
+import { safeText } from '../text/safe';
 import { bytes, num } from './render';
 
 /** Input below this size replays too fast for a progress display to help. */
@@ -38,10 +39,14 @@ export class ProgressDisplay {
     this.now = opts.now ?? (() => performance.now());
   }
 
-  /** Prints one message line (without newline) on stderr, clearing the bar first. */
+  /**
+   * Prints one message line (without newline) on stderr, clearing the bar first. The line goes
+   * through the output-safety layer: text from data (file names, record keys) can neither move the
+   * cursor nor start a line of its own.
+   */
   log(line: string): void {
     this.clear();
-    this.opts.write(`${line}\n`);
+    this.opts.write(`${safeText(line)}\n`);
   }
 
   /** Takes a progress report from replay. */

@@ -1,11 +1,16 @@
 /**
  * What `tripline replay` prints: the findings table, a details block per important finding, the
  * closing summary, and the rules list. Pure string building; the caller decides where it goes.
+ *
+ * Every value goes through the output-safety layer (shared/text/safe.ts): shown on one line with
+ * controls and escape sequences made visible, after a label or in a column this module writes, so
+ * text from a log can neither restyle the terminal nor produce a line of its own.
  */
 import { SEVERITIES, severityRank } from '../engine/findings';
 import type { Finding, Severity } from '../engine/findings';
 import type { RuleDefinition } from '../engine/rule';
 import type { ReplaySummary } from '../replay/replay';
+import { safeText } from '../text/safe';
 import { renderTable } from './table';
 import type { Cell } from './table';
 
@@ -109,9 +114,9 @@ function stepLabel(rule: RuleDefinition | undefined, step: number | undefined): 
  */
 export function detailsBlock(f: Finding, rule: RuleDefinition | undefined, st: Styles): string {
   const lines: string[] = [];
-  const sev = st.severity(f.severity, f.severity.toUpperCase());
-  lines.push(`${sev}  ${st.bold(f.title)}`);
-  const field = (k: string, v: string) => lines.push(`  ${k.padEnd(11)}${v}`);
+  const sev = st.severity(f.severity, safeText(f.severity.toUpperCase()));
+  lines.push(`${sev}  ${st.bold(safeText(f.title))}`);
+  const field = (k: string, v: string) => lines.push(`  ${k.padEnd(11)}${safeText(v)}`);
   field('rule', `${f.ruleId}${f.attack.length ? ` (${f.attack.join(', ')})` : ''}`);
   field('severity', f.severity);
   field('principal', f.principal);
@@ -136,10 +141,10 @@ export function detailsBlock(f: Finding, rule: RuleDefinition | undefined, st: S
     { header: false, indent: '    ' },
   );
   lines.push(body.trimEnd());
-  if (f.evidenceNote) lines.push(`    ${st.dim(f.evidenceNote)}`);
+  if (f.evidenceNote) lines.push(`    ${st.dim(safeText(f.evidenceNote))}`);
   if (f.runbook.length) {
     lines.push('  runbook');
-    f.runbook.forEach((step, i) => lines.push(`    ${i + 1}. ${step}`));
+    f.runbook.forEach((step, i) => lines.push(`    ${i + 1}. ${safeText(step)}`));
   }
   return `${lines.join('\n')}\n`;
 }
@@ -164,6 +169,7 @@ export function severityCounts(by: Record<Severity, number>, st: Styles): string
 /** The closing summary: files, records, events, quarantine, findings by severity, state, elapsed. */
 export function summaryBlock(s: ReplaySummary, st: Styles): string {
   const lines: string[] = [st.bold('Summary')];
+  // Values are numbers and our words, styled; the two that come from data are escaped where built.
   const row = (k: string, v: string) => lines.push(`  ${k.padEnd(13)}${v}`);
   const read = s.files.filter((f) => f.status === 'replayed').length;
   const partly = s.files.filter((x) => x.status === 'replayed' && x.problem !== undefined).length;
@@ -185,7 +191,7 @@ export function summaryBlock(s: ReplaySummary, st: Styles): string {
     `${num(s.recordsRead)} read, ${plural(s.eventsNormalized, 'event')} normalized, ${num(s.quarantined)} quarantined`,
   );
   if (s.quarantineReasons.length) {
-    const top = s.quarantineReasons.slice(0, 3).map((r) => `${num(r.count)} × ${r.reason}`);
+    const top = s.quarantineReasons.slice(0, 3).map((r) => `${num(r.count)} × ${safeText(r.reason)}`);
     if (s.quarantineReasons.length > 3) top.push(`${num(s.quarantineReasons.length - 3)} other reasons`);
     row('quarantine', top.join('; '));
   }
@@ -204,7 +210,7 @@ export function summaryBlock(s: ReplaySummary, st: Styles): string {
       `${plural(s.ruleErrors.length, 'rule')} threw on ${plural(events, 'event')} (details on stderr)`,
     );
   }
-  row('state', s.state);
+  row('state', safeText(s.state));
   row('elapsed', elapsed(s.elapsedMs));
   return `${lines.join('\n')}\n`;
 }

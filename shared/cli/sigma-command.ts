@@ -3,6 +3,7 @@
  * the cloud logsources Tripline reads) into Tripline rule files, and lists every rule it could not
  * convert with the reason.
  */
+import { safeText } from '../text/safe';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { stringify } from 'yaml';
@@ -95,7 +96,7 @@ export function sigmaCommand(
       `sigma needs Sigma rule files or folders, e.g. \`tripline sigma rules/cloud/aws/\`. ${hint}`,
     );
   const { files, problems } = readSigmaFiles(positionals, io.cwd);
-  for (const p of problems) io.err.write(`tripline: ${p.file}: ${p.reason}\n`);
+  for (const p of problems) io.err.write(`tripline: ${safeText(`${p.file}: ${p.reason}`)}\n`);
   if (!files.length) throw new UsageError(`nothing to convert in ${positionals.join(', ')}. ${hint}`);
   const r = convertSigmaFiles(files);
   const outArg = flags.get('out');
@@ -125,7 +126,8 @@ export function sigmaCommand(
         .join('---\n'),
     );
   }
-  for (const x of r.refused) io.err.write(`tripline: ${x.file}: not converted: ${x.rule}: ${x.reason}\n`);
+  for (const x of r.refused)
+    io.err.write(`tripline: ${safeText(`${x.file}: not converted: ${x.rule}: ${x.reason}`)}\n`);
   const counts = new Map<string, number>();
   for (const x of r.refused) counts.set(x.code, (counts.get(x.code) ?? 0) + 1);
   const byCode = [...counts.entries()].sort((a, b) => b[1] - a[1]).map(([c, n]) => `${n} ${c}`);

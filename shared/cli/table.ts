@@ -1,7 +1,10 @@
 /**
  * Plain-text tables for the terminal: columns padded to their widest cell, long cells cut with an
  * ellipsis, optional per-cell styling applied after padding so colors never shift the columns.
+ * Every cell and header goes through the output-safety layer (shared/text/safe.ts): one line, and
+ * no control or escape sequence from data reaches the terminal.
  */
+import { safeText } from '../text/safe';
 
 /** A cell: its text, and optionally a style (e.g. a color) applied to the padded text. */
 export interface Cell {
@@ -36,11 +39,15 @@ export interface TableOptions {
   width?: number | undefined;
 }
 
-/** Cuts `s` to `max` characters, ending with '…' when cut. */
+/** Cuts `s` to `max` characters, ending with '…' when cut; never between the halves of a surrogate pair. */
 export function truncate(s: string, max: number | undefined): string {
   if (max === undefined || s.length <= max) return s;
-  if (max <= 1) return s.slice(0, max);
-  return `${s.slice(0, max - 1)}…`;
+  const cut = (n: number): string => {
+    const c = s.charCodeAt(n - 1);
+    return s.slice(0, c >= 0xd800 && c <= 0xdbff ? n - 1 : n);
+  };
+  if (max <= 1) return cut(max);
+  return `${cut(max - 1)}…`;
 }
 
 /**
@@ -61,12 +68,12 @@ export function renderTable(
     columns.map((c, i) => {
       const v = r[i] ?? '';
       const cell = typeof v === 'string' ? { text: v } : v;
-      const text = truncate(cell.text.replace(/[\r\n\t]+/g, ' '), c.max);
+      const text = truncate(safeText(cell.text), c.max);
       return { text, style: cell.style };
     }),
   );
   const widths = columns.map((c, i) => {
-    let w = opts.header === false ? 0 : c.header.length;
+    let w = opts.header === false ? 0 : safeText(c.header).length;
     for (const r of cells) w = Math.max(w, (r[i] as Cell).text.length);
     return w;
   });
@@ -101,7 +108,7 @@ export function renderTable(
     lines.push(
       indent +
         columns
-          .map((c, i) => hs(pad(c.header, i)))
+          .map((c, i) => hs(pad(safeText(c.header), i)))
           .join(gap)
           .trimEnd(),
     );

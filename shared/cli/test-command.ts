@@ -2,6 +2,7 @@
  * `tripline test [DIR...]`: runs the test cases of every rule (shipped and the user's), prints
  * pass or fail per case with the reason, exits 1 when any fails, and writes JUnit XML for CI.
  */
+import { safeText } from '../text/safe';
 import { writeFile } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
 import { loadRunRules } from '../config/load';
@@ -136,15 +137,15 @@ export async function testCommand(
         ms: 0,
       };
       results.push(r);
-      text += `FAIL  ${rule.id.padEnd(width)}  ${r.reason}${user ? ` (${user.file})` : ''}\n`;
+      text += `${safeText(`FAIL  ${rule.id.padEnd(width)}  ${r.reason}${user ? ` (${user.file})` : ''}`)}\n`;
     }
     for (const c of casesOf(cases)) {
       const r = await runRuleCase(rule, c, { all, overrides: set.overrides, globals: set.globals });
       if (user) r.file = user.file;
       results.push(r);
       if (!r.passed)
-        text += `FAIL  ${rule.id.padEnd(width)}  ${c.name}: ${r.reason}${user ? ` (${user.file})` : ''}\n`;
-      else if (!quiet) text += `pass  ${rule.id.padEnd(width)}  ${c.name}\n`;
+        text += `${safeText(`FAIL  ${rule.id.padEnd(width)}  ${c.name}: ${r.reason}${user ? ` (${user.file})` : ''}`)}\n`;
+      else if (!quiet) text += `${safeText(`pass  ${rule.id.padEnd(width)}  ${c.name}`)}\n`;
     }
     flush();
   }

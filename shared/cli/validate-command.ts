@@ -3,6 +3,7 @@
  * would (schema, field names, regular expressions, sequence steps, overrides, allow entries) without
  * reading any log, and says what it found.
  */
+import { safeText } from '../text/safe';
 import { loadRunRules } from '../config/load';
 import { expiredAllowEntries, expiringAllowEntries } from '../config/tripline-config';
 import { parseArgs } from './args';
@@ -61,13 +62,13 @@ export async function validateCommand(
   let text = '';
   for (const u of set.user) {
     const replaces = set.replaced.some((r) => r.id === u.rule.id) ? ', replaces the shipped rule' : '';
-    text += `ok  ${u.file}: ${u.rule.id} (${u.rule.kind}${replaces})\n`;
+    text += `${safeText(`ok  ${u.file}: ${u.rule.id} (${u.rule.kind}${replaces})`)}\n`;
     const missing = [u.cases.fires.length ? '' : 'firing', u.cases.quiet.length ? '' : 'quiet'].filter(
       Boolean,
     );
     if (missing.length)
       io.err.write(
-        `tripline: ${u.file}: warning: no ${missing.join(' and no ')} test case; \`tripline test\` fails until it has one\n`,
+        `tripline: ${safeText(u.file)}: warning: no ${missing.join(' and no ')} test case; \`tripline test\` fails until it has one\n`,
       );
   }
   if (typeof configArg === 'string') {
@@ -75,11 +76,11 @@ export async function validateCommand(
     text += `ok  ${configArg}: ${Object.keys(c.overrides).length} overrides, ${c.allow.length} allow entries\n`;
     for (const a of expiredAllowEntries(c, now))
       io.err.write(
-        `tripline: ${c.file}${a.line !== undefined ? `:${a.line}` : ''}: warning: ${a.path} expired ${a.expires} and no longer applies to newer events\n`,
+        `tripline: ${safeText(c.file)}${a.line !== undefined ? `:${a.line}` : ''}: warning: ${a.path} expired ${a.expires} and no longer applies to newer events\n`,
       );
     for (const a of expiringAllowEntries(c, now, 14 * DAY))
       io.err.write(
-        `tripline: ${c.file}${a.line !== undefined ? `:${a.line}` : ''}: warning: ${a.path} expires ${a.expires}\n`,
+        `tripline: ${safeText(c.file)}${a.line !== undefined ? `:${a.line}` : ''}: warning: ${a.path} expires ${a.expires}\n`,
       );
   }
   const disabled = Object.entries(set.config.overrides).filter(([, o]) => o.enabled === false).length;

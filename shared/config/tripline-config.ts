@@ -179,18 +179,39 @@ function configFromParsed(
         },
       ],
     };
+  // `__proto__` as a key would set an object's prototype rather than add an entry, so validation
+  // would never see it: name it here, like any other key that is not a rule id, scope or parameter.
+  const reserved: FormatProblem[] = [];
+  const top = parsed.value as Record<string, unknown> | null | undefined;
+  for (const [section, what] of [
+    ['overrides', 'no rule has this id (a reserved name)'],
+    ['scopeWeights', 'a reserved name, not a scope'],
+    ['globals', 'a reserved name, not a parameter'],
+  ] as const) {
+    const o = top?.[section];
+    if (typeof o === 'object' && o !== null && Object.prototype.hasOwnProperty.call(o, '__proto__'))
+      reserved.push({
+        file,
+        ...parsed.locate([section], '__proto__'),
+        path: `${section}.__proto__`,
+        message: what,
+      });
+  }
   const r = validateParsed(parsed, configSchema, file, (path) =>
     path.length === 0 ? CONFIG_KEYS.slice(1) : undefined,
   );
-  if (!r.ok) return r;
+  if (!r.ok) return { ok: false, problems: [...reserved, ...r.problems] };
+  if (reserved.length) return { ok: false, problems: reserved };
   const d = r.data;
-  const overrides: Record<string, RuleOverride> = {};
+  // Keys come from the file: without a prototype, `constructor` or `toString` is an ordinary key
+  // (reported as an unknown rule id) instead of shadowing what objects inherit.
+  const overrides = Object.create(null) as Record<string, RuleOverride>;
   for (const [id, o] of Object.entries(d.overrides ?? {})) {
     const out: RuleOverride = {};
     for (const [k, v] of Object.entries(o)) if (v !== undefined) (out as Record<string, unknown>)[k] = v;
     overrides[id] = out;
   }
-  const globals: RuleParams = {};
+  const globals = Object.create(null) as RuleParams;
   for (const [k, v] of Object.entries(d.globals ?? {})) if (v !== undefined) globals[k] = v;
   const allow: ConfigAllowEntry[] = (d.allow ?? []).map((a, i) => ({
     ...(a.rule !== undefined || a.rules !== undefined ? { rules: a.rules ?? [a.rule as string] } : {}),

@@ -14,8 +14,8 @@
  * that names the object acted on); actor.sessionId = a temporary (ASIA...) access key id.
  */
 import {
-  UNKNOWN_TENANT,
   arnTail,
+  emptyParams,
   fail,
   firstStr,
   get2,
@@ -24,6 +24,7 @@ import {
   setParam,
   str,
   syntheticId,
+  UNKNOWN_TENANT,
 } from './fields';
 import type { Obj } from './fields';
 import { cleanIp } from './ip';
@@ -166,7 +167,7 @@ function targetsOf(rec: Obj, req: Obj | undefined): Target[] {
 }
 
 function paramsOf(req: Obj | undefined, additional: unknown): Record<string, ParamValue> {
-  const params: Record<string, ParamValue> = {};
+  const params = emptyParams();
   if (req !== undefined) for (const k in req) setParam(params, k, req[k]);
   if (isObj(additional)) {
     for (const k in additional) {

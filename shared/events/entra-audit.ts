@@ -14,7 +14,7 @@ import { readEnvelope } from './azure-envelope';
 import type { AzureEnvelope } from './azure-envelope';
 import { grantApp } from './consent';
 import {
-  UNKNOWN_TENANT,
+  emptyParams,
   fail,
   firstStr,
   isObj,
@@ -27,6 +27,7 @@ import {
   str,
   stripJsonQuotes,
   syntheticId,
+  UNKNOWN_TENANT,
 } from './fields';
 import type { Obj } from './fields';
 import { cleanIp } from './ip';
@@ -93,7 +94,7 @@ export function normalizeEntraAudit(rec: Obj, ctx: NormalizeContext = {}): Norma
   const action = firstStr(a.activityDisplayName, a.operationName, env?.operationName);
   if (action === undefined) return fail('no activityDisplayName');
 
-  const params: Record<string, ParamValue> = {};
+  const params = emptyParams();
   const targets: Target[] = [];
   const resources = a.targetResources;
   if (Array.isArray(resources)) {

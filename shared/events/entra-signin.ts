@@ -14,16 +14,17 @@
  */
 import { readEnvelope } from './azure-envelope';
 import {
-  UNKNOWN_TENANT,
+  emptyParams,
   fail,
   firstStr,
   isObj,
   lowerStr,
   one,
   requireTime,
-  toParam,
   str,
   syntheticId,
+  toParam,
+  UNKNOWN_TENANT,
 } from './fields';
 import type { Obj } from './fields';
 import { cleanIp } from './ip';
@@ -130,7 +131,7 @@ const STATUS_NAMES = STATUS_FIELDS.map((k) => `status.${k}`);
 const DEVICE_NAMES = DEVICE_FIELDS.map((k) => `deviceDetail.${k}`);
 
 function signInParams(s: Obj, status: Obj | undefined): Record<string, ParamValue> {
-  const params: Record<string, ParamValue> = {};
+  const params = emptyParams();
   copyFields(params, s, PARAM_FIELDS, PARAM_FIELDS);
   if (status !== undefined) copyFields(params, status, STATUS_FIELDS, STATUS_NAMES);
   if (isObj(s.deviceDetail)) copyFields(params, s.deviceDetail, DEVICE_FIELDS, DEVICE_NAMES);

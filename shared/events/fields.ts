@@ -101,6 +101,14 @@ export function toParam(v: unknown): ParamValue | undefined {
   }
 }
 
+/**
+ * An empty params map without a prototype: parameter names come from the record, and `constructor`,
+ * `__proto__` or `toString` must be stored and read like any other name.
+ */
+export function emptyParams(): Record<string, ParamValue> {
+  return Object.create(null) as Record<string, ParamValue>;
+}
+
 /** Sets `params[key]` unless it is already set (earlier sources win) or the value is absent. */
 export function setParam(params: Record<string, ParamValue>, key: string, v: unknown): void {
   if (key === '' || params[key] !== undefined) return;
@@ -390,9 +398,16 @@ export function excerpt(v: unknown, max = 60): string {
 const V8_SNIPPET_RE = /, (?:\.\.\.)?"[\s\S]*"(?:\.\.\.)? is not valid JSON$/;
 const V8_POSITION_RE = / in JSON at position \d+(?: \(line \d+ column \d+\))?$/;
 
-/** A JSON.parse error message without V8's copy of the input or character position. */
+/** V8's JSON.parse messages are under 100 characters; the patterns above run only on those. */
+const V8_MESSAGE_MAX = 200;
+
+/**
+ * A JSON.parse error message without V8's copy of the input or character position. A longer
+ * message is not V8's: it is cut, never scanned by the patterns (whose `[\s\S]*` would rescan it).
+ */
 export function jsonMessage(e: unknown): string {
   const m = e instanceof Error ? e.message : String(e);
+  if (m.length > V8_MESSAGE_MAX) return `${m.slice(0, V8_MESSAGE_MAX)}…`;
   return m.replace(V8_SNIPPET_RE, '').replace(V8_POSITION_RE, '');
 }
 

@@ -10,7 +10,7 @@
  */
 import { grantApp } from './consent';
 import {
-  UNKNOWN_TENANT,
+  emptyParams,
   fail,
   firstStr,
   isObj,
@@ -22,6 +22,7 @@ import {
   setParam,
   str,
   syntheticId,
+  UNKNOWN_TENANT,
 } from './fields';
 import type { Obj } from './fields';
 import { cleanIp } from './ip';
@@ -171,7 +172,7 @@ export function normalizeM365(rec: Obj, ctx: NormalizeContext = {}): NormalizeRe
     action = action.slice(0, -1);
   }
 
-  const params: Record<string, ParamValue> = {};
+  const params = emptyParams();
   pairsToParams(params, rec[K.Parameters], 'Name', 'Value');
   pairsToParams(params, rec[K.ModifiedProperties], 'Name', 'NewValue');
   pairsToParams(params, rec[K.ExtendedProperties], 'Name', 'Value');

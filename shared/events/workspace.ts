@@ -14,7 +14,17 @@
  * login_failure_type as errorCode) and 'success' otherwise, since the Reports API records actions
  * that took place; token events fill `app` and `actor.appId` from client_id.
  */
-import { UNKNOWN_TENANT, fail, firstStr, isObj, requireTime, str, syntheticId, toParam } from './fields';
+import {
+  emptyParams,
+  fail,
+  firstStr,
+  isObj,
+  requireTime,
+  str,
+  syntheticId,
+  toParam,
+  UNKNOWN_TENANT,
+} from './fields';
 import type { Obj } from './fields';
 import { cleanIp } from './ip';
 import type {
@@ -61,7 +71,7 @@ function paramValue(p: Obj): ParamValue | undefined {
 }
 
 function paramsOf(list: unknown): Record<string, ParamValue> {
-  const params: Record<string, ParamValue> = {};
+  const params = emptyParams();
   if (Array.isArray(list)) {
     for (const p of list) {
       if (!isObj(p) || typeof p.name !== 'string') continue;

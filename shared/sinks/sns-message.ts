@@ -6,6 +6,7 @@
  */
 import type { EvidenceItem, Finding } from '../engine/findings';
 import type { SourceId } from '../events/types';
+import { safeJson, safeText } from '../text/safe';
 
 /** SNS's limit on one Publish: message body plus subject plus message attributes, in UTF-8 bytes. */
 export const SNS_MAX_PUBLISH_BYTES = 262_144;
@@ -67,10 +68,11 @@ const MACHINE_PROTOCOLS = ['email-json', 'sqs', 'lambda', 'https'] as const;
  *
  * When the request still exceeds the budget, evidence is trimmed in both the JSON and the e-mail
  * (the first and last items are kept, the middle dropped) and the JSON's `evidenceNote` and the
- * e-mail say how many were left out and where the full list is. Over-long text fields are clipped only
- * as a last resort.
+ * e-mail say how many were left out and where the full list is. Over-long text fields (identifiers,
+ * tenant and attribute values included) are clipped only as a last resort, each with a
+ * `...[N more characters clipped]` note, so a finding of any size is published.
  *
- * @throws Error only if the finding cannot be made to fit at all (identifiers alone over the budget).
+ * @throws Error only when `maxBytes` is too small for a finding clipped to its bones (a few KB).
  */
 export function renderSnsMessage(finding: Finding, opts: RenderOptions = {}): RenderedSnsMessage {
   const maxBytes = opts.maxBytes ?? SNS_MAX_PUBLISH_BYTES;
@@ -135,17 +137,22 @@ export function snsPublishBytes(msg: {
  * characters and line breaks), starts with `[`, at most {@link SNS_MAX_SUBJECT_CHARS} characters.
  */
 export function renderSubject(finding: Finding): string {
-  const title = toAsciiLine(finding.title) || 'finding';
-  const raw = `[${finding.severity.toUpperCase()}] ${toAsciiLine(finding.ruleId) || 'rule'}: ${title}`;
+  // Only the first hundred characters can show: fold no more than that (a title may be megabytes).
+  const fold = (v: string): string => toAsciiLine(safeText(v.slice(0, 4 * SNS_MAX_SUBJECT_CHARS)));
+  const title = fold(finding.title) || 'finding';
+  const raw = `[${fold(finding.severity.toUpperCase())}] ${fold(finding.ruleId) || 'rule'}: ${title}`;
   if (raw.length <= SNS_MAX_SUBJECT_CHARS) return raw;
   return `${raw.slice(0, SNS_MAX_SUBJECT_CHARS - 3).trimEnd()}...`;
 }
+
+/** Longest message attribute value: filter policies match ids of a few dozen characters. */
+const MAX_ATTRIBUTE_CHARS = 256;
 
 function renderAttributes(finding: Finding): RenderedSnsMessage['MessageAttributes'] {
   // SNS rejects empty String attribute values.
   const str = (v: string): SnsStringAttribute => ({
     DataType: 'String',
-    StringValue: oneLine(v) || 'unknown',
+    StringValue: clipText(oneLine(v), MAX_ATTRIBUTE_CHARS) || 'unknown',
   });
   return { severity: str(finding.severity), ruleId: str(finding.ruleId), tenant: str(finding.tenant) };
 }
@@ -174,7 +181,10 @@ const ASCII_SUBSTITUTES: Record<string, string> = {
   '\u0141': 'L',
 };
 
-/** Folds text to one line of printable ASCII: accents dropped, typographic marks mapped, rest '?'. */
+/**
+ * Folds text (already through safeText, so without controls) to printable ASCII: accents dropped,
+ * typographic marks mapped, other spaces folded, the rest '?'.
+ */
 function toAsciiLine(s: string): string {
   let out = '';
   for (const ch of s.normalize('NFKD')) {
@@ -191,38 +201,15 @@ function toAsciiLine(s: string): string {
 }
 
 // ---------------------------------------------------------------------------------------------------
-// Sanitising text that came from audit logs (attacker-controlled: app names, targets, user agents)
+// Text that came from audit logs (attacker-controlled: app names, targets, user agents, rule names)
 // ---------------------------------------------------------------------------------------------------
 
-/** Bidi overrides and zero-width characters can make text read differently from what it is. */
-const INVISIBLE = /[\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]/gu;
-const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
-
-function visible(ch: string): string {
-  return `[U+${(ch.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0')}]`;
-}
-
-/** One line: line breaks and tabs become spaces, control characters are dropped, bidi marks shown. */
-function oneLine(s: string): string {
-  return s
-    .replace(/[\r\n\t\u2028\u2029]+/g, ' ')
-    .replace(CONTROL, '')
-    .replace(INVISIBLE, visible)
-    .trim();
-}
-
-/** Several lines allowed; each continuation line indented so it cannot pose as a section heading. */
-function multiLine(s: string, indent: string): string {
-  return s
-    .replace(/\r\n?|[\u2028\u2029]/g, '\n')
-    .replace(/\t/g, ' ')
-    .replace(CONTROL, '')
-    .replace(INVISIBLE, visible)
-    .trim()
-    .split('\n')
-    .map((line, i) => (i === 0 ? line : indent + line).trimEnd())
-    .join('\n');
-}
+/**
+ * One line, controls and escape sequences shown visibly (shared/text/safe.ts). Every value in the
+ * e-mail goes after a label or a number this module writes, so data can never start a line: no
+ * forged "Severity: LOW" inside WHY IT FIRED, no extra section heading.
+ */
+const oneLine = (s: string): string => safeText(s).trim();
 
 // ---------------------------------------------------------------------------------------------------
 // Evidence views (what is kept when trimming)
@@ -294,11 +281,16 @@ interface ClipLevel {
   list: number;
 }
 
-/** null = no clipping; then progressively harder clipping, used only when trimming evidence is not enough. */
+/**
+ * null = no clipping; then progressively harder clipping, used only when trimming evidence is not
+ * enough. Every string field is clipped, identifiers included, so the last level always fits: a
+ * finding is never abandoned for its size.
+ */
 const CLIP_LEVELS: ReadonlyArray<ClipLevel | null> = [
   null,
   { text: 2000, list: 50 },
   { text: 200, list: 10 },
+  { text: 64, list: 3 },
 ];
 
 function clipText(s: string, max: number): string {
@@ -315,6 +307,12 @@ function clipFinding(f: Finding, level: ClipLevel): Finding {
   };
   const clipped: Finding = {
     ...f,
+    id: t(f.id),
+    ruleId: t(f.ruleId),
+    tenant: t(f.tenant),
+    dedupKey: t(f.dedupKey),
+    firstSeen: t(f.firstSeen),
+    lastSeen: t(f.lastSeen),
     title: t(f.title),
     principal: t(f.principal),
     attack: list(f.attack),
@@ -323,6 +321,7 @@ function clipFinding(f: Finding, level: ClipLevel): Finding {
     evidence: f.evidence.map((e) => ({
       ...e,
       id: t(e.id),
+      time: t(e.time),
       action: t(e.action),
       actor: t(e.actor),
       ip: opt(e.ip),
@@ -350,7 +349,7 @@ function buildMessage(f: Finding, view: EvidenceView, opts: RenderOptions, expli
       evidenceNote: f.evidenceNote ? `${f.evidenceNote} ${note}` : note,
     };
   }
-  const json = JSON.stringify(jsonFinding);
+  const json = safeJson(jsonFinding);
   const structure: Record<string, string> = { default: json, email: renderEmailText(f, view, opts) };
   if (explicitKeys) for (const p of MACHINE_PROTOCOLS) structure[p] = json;
   return JSON.stringify(structure);
@@ -368,7 +367,7 @@ const RULE = '='.repeat(72);
 
 function renderEmailText(f: Finding, view: EvidenceView, opts: RenderOptions): string {
   const out: string[] = [];
-  const sev = f.severity.toUpperCase();
+  const sev = oneLine(f.severity.toUpperCase());
   const first = fmtTime(f.firstSeen);
   const firstMs = Date.parse(f.firstSeen);
   const lastMs = Date.parse(f.lastSeen);
@@ -377,15 +376,15 @@ function renderEmailText(f: Finding, view: EvidenceView, opts: RenderOptions): s
   out.push(`${sev} FINDING: ${oneLine(f.title)}`, RULE, '');
 
   out.push('WHAT HAPPENED');
-  out.push(`  ${oneLine(f.title)}`);
-  if (f.description) out.push(`  ${multiLine(f.description, '  ')}`);
+  out.push(`  Title:     ${oneLine(f.title)}`);
+  if (f.description) out.push(`  About:     ${oneLine(f.description)}`);
   out.push(`  Severity:  ${sev}`);
   out.push(`  Rule:      ${oneLine(f.ruleId)}`);
   if (f.attack.length > 0) out.push(`  ATT&CK:    ${f.attack.map(oneLine).join(', ')}`);
   if (f.count > 1) {
     out.push(`  Matches:   ${fmtInt(f.count)} (repeats of this finding were suppressed into this one)`);
   }
-  if (sources.length > 0) out.push(`  Sources:   ${sources.join(', ')}`);
+  if (sources.length > 0) out.push(`  Sources:   ${sources.map(oneLine).join(', ')}`);
   out.push('');
 
   out.push('WHO');
@@ -402,14 +401,13 @@ function renderEmailText(f: Finding, view: EvidenceView, opts: RenderOptions): s
   out.push('');
 
   out.push('WHY IT FIRED');
-  out.push(`  ${multiLine(f.why, '  ') || '(the rule gave no explanation)'}`);
+  out.push(`  ${oneLine(f.why) || '(the rule gave no explanation)'}`);
   out.push('');
 
   out.push('WHAT TO DO FIRST');
   if (f.runbook.length === 0) out.push('  (no runbook steps for this rule)');
   f.runbook.forEach((step, i) => {
-    const prefix = `  ${i + 1}. `;
-    out.push(prefix + multiLine(step, ' '.repeat(prefix.length)));
+    out.push(`  ${i + 1}. ${oneLine(step)}`);
   });
   out.push('');
 
@@ -452,7 +450,7 @@ function renderEmailText(f: Finding, view: EvidenceView, opts: RenderOptions): s
 
   if (f.falsePositives && f.falsePositives.length > 0) {
     out.push('COULD BE BENIGN IF');
-    for (const fp of f.falsePositives) out.push(`  - ${multiLine(fp, '    ')}`);
+    for (const fp of f.falsePositives) out.push(`  - ${oneLine(fp)}`);
     out.push('');
   }
 
@@ -478,7 +476,7 @@ function evidenceLine(n: number, width: number, e: EvidenceItem, firstMs: number
   const fields = [`actor=${oneLine(e.actor) || '-'}`];
   if (e.ip) fields.push(`ip=${oneLine(e.ip)}`);
   if (e.target) fields.push(`target=${oneLine(e.target)}`);
-  fields.push(`source=${e.source}`);
+  fields.push(`source=${oneLine(e.source)}`);
   return `${parts.join('  ')}  |  ${fields.join('  ')}`;
 }
 
@@ -532,21 +530,21 @@ export function consoleLinks(f: Finding, awsRegion?: string): ConsoleLink[] {
         if (user) {
           links.push({
             label: `CloudTrail event history for user name ${oneLine(user)}${where}:`,
-            url: `${base}?Username=${encodeURIComponent(user)}`,
+            url: `${base}?Username=${urlPart(user)}`,
           });
         }
         const names = distinct(items.map((e) => e.action).filter((a) => a.length > 0));
         for (const name of names.slice(0, MAX_CLOUDTRAIL_NAMES)) {
           links.push({
             label: `CloudTrail event history for event name ${oneLine(name)}${where}:`,
-            url: `${base}?EventName=${encodeURIComponent(name)}`,
+            url: `${base}?EventName=${urlPart(name)}`,
           });
         }
         const ids = distinct([items[0]?.id, items[items.length - 1]?.id].filter((x): x is string => !!x));
         for (const id of ids) {
           links.push({
             label: `CloudTrail event ${oneLine(id)}${where}:`,
-            url: `${base}?EventId=${encodeURIComponent(id)}`,
+            url: `${base}?EventId=${urlPart(id)}`,
           });
         }
         break;
@@ -634,6 +632,14 @@ function googleAuditLog(action: string): { label: string; path: string } | undef
 // ---------------------------------------------------------------------------------------------------
 // Small helpers
 // ---------------------------------------------------------------------------------------------------
+
+/** Lone surrogates (a cut emoji, hostile data) make encodeURIComponent throw. */
+const LONE_SURROGATE_RE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
+/** A URL query value from data: lone surrogates replaced by U+FFFD, then percent-encoded (never throws). */
+function urlPart(s: string): string {
+  return encodeURIComponent(s.replace(LONE_SURROGATE_RE, '\ufffd'));
+}
 
 /** 'a, b, c and 4 more'. */
 function listSome(xs: string[], max: number): string {

@@ -82,7 +82,8 @@ export function redactUrl(url: string): string {
   try {
     u = new URL(url);
   } catch {
-    return url.replace(/\?.*$/, '?…');
+    const q = url.indexOf('?');
+    return q < 0 ? url : `${url.slice(0, q)}?…`;
   }
   for (const k of [...u.searchParams.keys()]) {
     if (SENSITIVE_PARAM.test(k) && !/^\$?skiptoken$/i.test(k) && !/^pageToken$/i.test(k))

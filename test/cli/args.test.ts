@@ -93,8 +93,8 @@ describe('renderTable', () => {
     ).toBe('ID      N\nalpha   3\nb      12\n');
   });
 
-  it('cuts long cells with an ellipsis and flattens newlines', () => {
-    expect(renderTable([{ header: 'T', max: 5 }], [['abcdefgh'], ['a\nb']])).toBe('T\nabcd…\na b\n');
+  it('cuts long cells with an ellipsis and shows newlines escaped on the one line', () => {
+    expect(renderTable([{ header: 'T', max: 5 }], [['abcdefgh'], ['a\nb']])).toBe('T\nabcd…\na\\nb\n');
     expect(truncate('abc', 1)).toBe('a');
   });
 

@@ -130,6 +130,37 @@ describe('--config', () => {
     );
   });
 
+  it('reports overrides named __proto__ or constructor as unknown rule ids, like any other key', async () => {
+    const cfg = configFile(
+      '{"overrides": {"__proto__": {"enabled": false}, "constructor": {"enabled": false}}}',
+    );
+    const r = await run(['replay', DAY1, '--state', ':memory:', '--config', cfg]);
+    expect(r.code).toBe(2);
+    expect(lines(r.stderr)[0]).toBe(
+      `tripline: ${cfg}:1:16: overrides.__proto__: no rule has this id (a reserved name)`,
+    );
+    // The same in YAML, for globals and scope weights too, each with its line.
+    const yaml = configFile(
+      'globals:\n  __proto__: { x: 1 }\nscopeWeights:\n  __proto__: 3\n',
+      'tripline.yaml',
+    );
+    const y = await run(['replay', DAY1, '--state', ':memory:', '--config', yaml]);
+    expect(y.code).toBe(2);
+    expect(lines(y.stderr).slice(0, 2)).toEqual([
+      `tripline: ${yaml}:4:3: scopeWeights.__proto__: a reserved name, not a scope`,
+      `tripline: ${yaml}:2:3: globals.__proto__: a reserved name, not a parameter`,
+    ]);
+    const r2 = await run([
+      'replay',
+      DAY1,
+      '--state',
+      ':memory:',
+      '--config',
+      configFile('{"overrides": {"constructor": {}}}'),
+    ]);
+    expect(r2.stderr).toContain('overrides.constructor: no rule has this id');
+  });
+
   it('a config file that is not JSON, or missing, is bad usage', async () => {
     const bad = configFile('{"overrides": {');
     const r = await run(['replay', DAY1, '--state', ':memory:', '--config', bad]);

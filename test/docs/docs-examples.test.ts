@@ -11,6 +11,9 @@
  * example names but no block provides are made from the bundled examples/ (a folder gets every
  * source, a `.json` the Entra sign-ins, a `.csv` the unified audit log as a Purview export).
  *
+ * The docs' placeholders for the reader's input (`<folder>`) stand for a folder of the bundled
+ * examples (PLACEHOLDERS below).
+ *
  * YAML and JSON blocks that are rules, Sigma rules or configs are validated.
  */
 import { spawnSync } from 'node:child_process';
@@ -45,6 +48,18 @@ const SKIP: ReadonlyArray<{ re: RegExp; reason: string }> = [
   { re: /^npm run (lint|format)\b/, reason: 'CI runs it as a step of its own' },
   { re: /^npm run bench\b/, reason: 'a benchmark of several minutes (bench/)' },
   {
+    re: /^npm run fuzz\b/,
+    reason: 'a long fuzz run (minutes); test/fuzz runs a small seeded one in npm test',
+  },
+  {
+    re: /^npm run build\b/,
+    reason: 'writes dist/ in the repository; test/package/package.test.ts builds it through npm pack',
+  },
+  {
+    re: /^npm install -g tripline\b/,
+    reason: 'installs from the npm registry globally; test/package installs the packed tarball offline',
+  },
+  {
     re: /^npm run schemas\b/,
     reason: 'rewrites schemas/ in the repository; test/config/json-schemas.test.ts checks them',
   },
@@ -66,7 +81,24 @@ const RUN: ReadonlyArray<{ re: RegExp; repo?: boolean; timeoutMs?: number }> = [
   { re: /^npm start$/, repo: true },
   { re: /^npm run sigma:count\b/, repo: true },
   { re: /^npx cdk synth\b/, timeoutMs: 300_000 },
+  // Reads what an earlier command of the same file wrote (docs/report.md: the report's data block).
+  { re: /^node -e\b/ },
 ];
+
+/**
+ * Placeholders the docs use for the reader's own input, and what stands in for them: a folder
+ * that provideInputs() fills from the bundled examples. A command with any other `<placeholder>`
+ * fails with bash's syntax error: add it here or to SKIP.
+ */
+const PLACEHOLDERS: Readonly<Record<string, string>> = {
+  '<folder>': 'exports/',
+};
+
+function substituted(text: string): string {
+  let out = text;
+  for (const [k, v] of Object.entries(PLACEHOLDERS)) out = out.split(k).join(v);
+  return out;
+}
 
 const REAL_NPX = spawnSync('bash', ['-c', 'command -v npx'], { encoding: 'utf8' }).stdout.trim() || 'npx';
 
@@ -201,8 +233,9 @@ for (const doc of DOCS) {
       it(
         `${c.file}:${c.line}: ${c.text}`,
         () => {
-          provideInputs(box.dir, c.text);
-          const r = spawnSync('bash', ['-c', `set -o pipefail; ${c.text}`], {
+          const text = substituted(c.text);
+          provideInputs(box.dir, text);
+          const r = spawnSync('bash', ['-c', `set -o pipefail; ${text}`], {
             cwd: run.repo ? ROOT : box.dir,
             encoding: 'utf8',
             timeout: run.timeoutMs ?? 120_000,

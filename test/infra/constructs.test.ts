@@ -33,6 +33,26 @@ describe('StateTable', () => {
     });
   });
 
+  it('grants exactly the four item actions the state store calls, on the table only', () => {
+    const stack = newStack();
+    const state = new StateTable(stack, 'State');
+    const role = new iam.Role(stack, 'Fn', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
+    state.grantReadWriteData(role);
+    const policies = Template.fromStack(stack).findResources('AWS::IAM::Policy');
+    const statements = Object.values(policies).flatMap(
+      (p) =>
+        (p['Properties'] as { PolicyDocument: { Statement: Array<Record<string, unknown>> } }).PolicyDocument
+          .Statement,
+    );
+    expect(statements).toHaveLength(1);
+    expect(statements[0]).toMatchObject({
+      Effect: 'Allow',
+      // CDK sorts actions.
+      Action: ['dynamodb:BatchGetItem', 'dynamodb:BatchWriteItem', 'dynamodb:DeleteItem', 'dynamodb:PutItem'],
+      Resource: { 'Fn::GetAtt': [expect.stringMatching(/^StateTable/), 'Arn'] },
+    });
+  });
+
   it.each([0, 36, 1.5])('rejects %p days of point-in-time recovery', (days) => {
     expect(problemsOf(() => new StateTable(newStack(), 'State', { pointInTimeRecoveryDays: days }))).toEqual([
       `StateTable.pointInTimeRecoveryDays: must be a whole number from 1 to 35, got ${days}`,

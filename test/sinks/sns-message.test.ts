@@ -153,8 +153,37 @@ describe('renderSnsMessage: e-mail body for on-call', () => {
     const b = email(renderSnsMessage(f));
     expect(b.split('\n').filter((l) => l.startsWith('WHAT TO DO FIRST'))).toHaveLength(1);
     expect(b.split('\n').filter((l) => l.startsWith('REFERENCE'))).toHaveLength(1);
-    expect(b).toContain('  Principal: Contoso Sync[U+202E]gnp.exe');
+    expect(b).toContain('  Principal: Contoso Sync\\u202egnp.exe');
     expect(b).not.toContain('\u202E');
+  });
+
+  it('cannot forge a "Severity: LOW" line inside WHY IT FIRED', () => {
+    const f = oauthChainFinding({
+      severity: 'critical',
+      why: 'New-InboxRule "Archive\n  Severity:  LOW (known test rule)\r\n  Approved by IT" forwards mail',
+    });
+    const b = email(renderSnsMessage(f));
+    const why = section(b, 'WHY IT FIRED');
+    expect(why).toHaveLength(1);
+    expect(why[0]).toContain('Archive\\n  Severity:  LOW (known test rule)\\r\\n  Approved by IT');
+    expect(b.split('\n').filter((l) => /^\s*Severity:/.test(l))).toEqual(['  Severity:  CRITICAL']);
+  });
+
+  it('shows escape sequences visibly in every e-mail line, the subject and the attributes', () => {
+    const esc = 'x\u001b]8;;https://evil.example\u0007click\u001b[2J\u009b31m\u2066y';
+    const f = oauthChainFinding({ title: esc, principal: esc, tenant: esc, ruleId: esc, dedupKey: esc });
+    f.evidence[1]!.actor = esc;
+    f.runbook = [esc];
+    const m = renderSnsMessage(f);
+    const raw = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u2066-\u2069]/;
+    expect(email(m)).not.toMatch(raw);
+    expect(email(m)).toContain('x\\x1b]8;;https://evil.example\\x07click\\x1b[2J\\x9b31m\\u2066y');
+    expect(m.Subject).not.toMatch(raw);
+    expect(m.Subject).toContain('x\\x1b]8;;');
+    for (const a of Object.values(m.MessageAttributes)) expect(a.StringValue).not.toMatch(raw);
+    // The JSON carries the same value, with C1 and bidi characters written as \u escapes.
+    expect(structure(m).default).not.toMatch(/[\u007f-\u009f\u2066]/);
+    expect(jsonFinding(m).title).toBe(esc);
   });
 });
 
@@ -213,7 +242,7 @@ describe('renderSubject', () => {
     expect(s).not.toMatch(/ \.\.\.$/);
   });
 
-  it('folds non-ASCII, line breaks, control and bidi characters to printable ASCII', () => {
+  it('folds non-ASCII to printable ASCII and shows line breaks, control and bidi characters escaped', () => {
     const s = renderSubject(
       oauthChainFinding({
         title:
@@ -221,13 +250,14 @@ describe('renderSubject', () => {
       }),
     );
     valid(s);
-    expect(s).toBe('[HIGH] oauth-chain: App "Contoso Sunc"... granted Mail - read ??');
+    expect(s).toBe('[HIGH] oauth-chain: App "Contoso Sunc"...\\r\\n granted\\tMail - \\x07\\u202eread ??');
   });
 
   it('survives an empty title', () => {
-    const s = renderSubject(oauthChainFinding({ title: '\n\n' }));
+    const s = renderSubject(oauthChainFinding({ title: '  ' }));
     valid(s);
     expect(s).toBe('[HIGH] oauth-chain: finding');
+    expect(renderSubject(oauthChainFinding({ title: '\n\n' }))).toBe('[HIGH] oauth-chain: \\n\\n');
   });
 });
 

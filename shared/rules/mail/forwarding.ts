@@ -1,7 +1,55 @@
 /** Forwarding destinations and whether they leave the tenant. Pure helpers for inbox-forwarding. */
 import type { TriplineEvent } from '../../events/types';
 
-const EMAIL_RE = /[A-Za-z0-9._%+'-]+@([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)/g;
+/** Characters of an address's local part: [A-Za-z0-9._%+'-]. */
+function isLocalChar(c: number): boolean {
+  return (
+    (c >= 97 && c <= 122) || // a-z
+    (c >= 65 && c <= 90) || // A-Z
+    (c >= 48 && c <= 57) || // 0-9
+    c === 46 || // .
+    c === 95 || // _
+    c === 37 || // %
+    c === 43 || // +
+    c === 39 || // '
+    c === 45 // -
+  );
+}
+
+/** Characters of a domain label: [A-Za-z0-9-]. */
+function isLabelChar(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 45;
+}
+
+/**
+ * The e-mail addresses in `text`, in order: what `/[A-Za-z0-9._%+'-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+/g`
+ * matches, found in one pass from each '@' (the regex rescans the local-part run from every start
+ * position: 18 s on a 120 KB ForwardTo without an '@'). Linear in the length of `text`.
+ */
+export function emailAddresses(text: string): string[] {
+  const out: string[] = [];
+  const n = text.length;
+  let from = 0; // end of the previous match: matches do not overlap
+  for (let at = text.indexOf('@'); at >= 0; at = text.indexOf('@', at + 1)) {
+    if (at < from) continue;
+    let start = at;
+    while (start > from && isLocalChar(text.charCodeAt(start - 1))) start--;
+    if (start === at) continue;
+    let end = at + 1;
+    while (end < n && isLabelChar(text.charCodeAt(end))) end++;
+    if (end === at + 1) continue;
+    let labels = 1;
+    while (end + 1 < n && text.charCodeAt(end) === 46 && isLabelChar(text.charCodeAt(end + 1))) {
+      end += 2;
+      while (end < n && isLabelChar(text.charCodeAt(end))) end++;
+      labels++;
+    }
+    if (labels < 2) continue;
+    out.push(text.slice(start, end));
+    from = end;
+  }
+  return out;
+}
 
 /** Parameters that carry a forwarding or redirect destination (Exchange cmdlets, Workspace). */
 export const FORWARD_PARAMS = [
@@ -18,7 +66,7 @@ export function destinations(e: TriplineEvent): string[] {
   for (const k of FORWARD_PARAMS) {
     const v = e.params[k];
     const text = Array.isArray(v) ? v.join(';') : typeof v === 'string' ? v : '';
-    for (const m of text.matchAll(EMAIL_RE)) out.push(m[0].toLowerCase());
+    for (const a of emailAddresses(text)) out.push(a.toLowerCase());
   }
   return out;
 }

@@ -25,6 +25,11 @@ import { CsvParser } from './csv';
 import type { CsvRow } from './csv';
 import { JsonSplitter, cleanJsonError, parseError } from './json-splitter';
 import type { JsonPiece, JsonSplitError } from './json-splitter';
+import { MAX_DOCUMENT_CHARS, MAX_RECORD_CHARS, overLimitReason } from './limits';
+import { Utf8Checker } from './utf8';
+import type { Utf8Problem } from './utf8';
+
+export { MAX_DOCUMENT_CHARS, MAX_RECORD_CHARS } from './limits';
 
 /**
  * One item from {@link readRecords}: a parsed record, or a problem. A problem whose origin has no
@@ -47,6 +52,12 @@ export interface ReadOptions {
   onProgress?: ((bytesDone: number, bytesTotal: number) => void) | undefined;
   /** Read size in bytes. @default 1 MiB */
   chunkSize?: number | undefined;
+  /**
+   * Longest record kept, in characters; a longer one is skipped and quarantined with its position
+   * and this limit. Container documents may be up to {@link MAX_DOCUMENT_CHARS}.
+   * @default MAX_RECORD_CHARS (32 MiB)
+   */
+  maxRecordChars?: number | undefined;
 }
 
 const CHUNK = 1 << 20;
@@ -119,13 +130,14 @@ export async function* readRecords(paths: string[], opts: ReadOptions = {}): Asy
   for (const f of files) total += f.size;
   const progress = { done: 0, total, cb: opts.onProgress };
   const chunkSize = opts.chunkSize ?? CHUNK;
+  const maxRecord = opts.maxRecordChars ?? MAX_RECORD_CHARS;
   for (let i = 0; i <= files.length; i++) {
     const before = problems.get(i);
     if (before) yield* before;
     const f = files[i];
     if (f === undefined) break;
     const start = progress.done;
-    yield* readFile(f.path, chunkSize, progress);
+    yield* readFile(f.path, chunkSize, progress, maxRecord);
     if (progress.done < start + f.size) {
       progress.done = start + f.size;
       progress.cb?.(progress.done, progress.total);
@@ -212,8 +224,18 @@ function sniff(b: Buffer): Encoding | 'binary' {
 }
 
 /** Text chunks of the file; BOM removed; binary data rejected. */
-async function* fileText(path: string, chunkSize: number, progress: Progress): AsyncGenerator<string> {
+/**
+ * Text chunks of the file; BOM removed; binary data rejected. Invalid UTF-8 is pushed to `bad` (in
+ * order) before the text holding it is yielded, so readers can quarantine the records it is in.
+ */
+async function* fileText(
+  path: string,
+  chunkSize: number,
+  progress: Progress,
+  bad: Utf8Problem[],
+): AsyncGenerator<string> {
   let decoder: TextDecoder | undefined;
+  let checker: Utf8Checker | undefined;
   let sawBytes = false;
   for await (const b of fileBytes(path, chunkSize, progress)) {
     if (b.length === 0) continue;
@@ -221,25 +243,52 @@ async function* fileText(path: string, chunkSize: number, progress: Progress): A
       const enc = sniff(b);
       if (enc === 'binary') throw new FileProblem('binary data, not a text log export');
       decoder = new TextDecoder(enc);
+      if (enc === 'utf-8') checker = new Utf8Checker((p) => bad.push(p));
     }
     sawBytes = true;
+    checker?.push(b);
     const s = decoder.decode(b, { stream: true });
     if (s !== '') yield s;
   }
   if (!sawBytes) throw new FileProblem('empty file');
+  checker?.end();
   const tail = decoder?.decode() ?? '';
   if (tail !== '') yield tail;
+}
+
+function utf8Reason(p: Utf8Problem, what?: string): string {
+  const at = `invalid UTF-8 at byte ${p.byte} (line ${p.line})`;
+  return what === undefined
+    ? `${at}, outside any record`
+    : `${at}: not text in this encoding; ${what} was skipped`;
+}
+
+/**
+ * The first invalid-UTF-8 report on lines `from` to `to`; drops the reports before `to` (they are
+ * either this one's or in text already judged).
+ */
+function takeBad(bad: Utf8Problem[], from: number, to: number): Utf8Problem | undefined {
+  let hit: Utf8Problem | undefined;
+  while (bad.length && (bad[0] as Utf8Problem).line <= to) {
+    const p = bad.shift() as Utf8Problem;
+    if (hit === undefined && p.line >= from) hit = p;
+  }
+  return hit;
 }
 
 const CSV_EXT_RE = /\.csv(?:\.gz)?$/i;
 const JSON_EXT_RE = /\.(?:json|jsonl|ndjson)(?:\.gz)?$/i;
 
-/** CSV when the name says so; JSON when the name or the first character says so; else a comma in line 1. */
-function isCsv(file: string, first: string, firstChar: string): boolean {
+/**
+ * CSV when the name says so; JSON when the name or the first character says so; else a comma in
+ * the first line that is not blank (`text` starts with it).
+ */
+function isCsv(file: string, text: string): boolean {
   if (CSV_EXT_RE.test(file)) return true;
+  const firstChar = text[0];
   if (JSON_EXT_RE.test(file) || firstChar === '{' || firstChar === '[') return false;
-  const nl = first.indexOf('\n');
-  return (nl < 0 ? first : first.slice(0, nl)).indexOf(',') >= 0;
+  const nl = text.indexOf('\n');
+  return (nl < 0 ? text : text.slice(0, nl)).indexOf(',') >= 0;
 }
 const WS_RE = /\S/;
 
@@ -247,7 +296,10 @@ function record(value: unknown, file: string, line: number): FileItem {
   return { kind: 'record', record: value, origin: { file, line } };
 }
 
-/** Records of one parsed JSON value: a container's items (line = index in it) or the value. */
+/**
+ * Records of one parsed JSON value: a container's items (line = index in it) or the value (line =
+ * the line it starts on, or its index in a top-level array).
+ */
 function* unwrap(value: unknown, file: string, line: number): Generator<FileItem> {
   const c = containerItems(value);
   if (c === undefined) {
@@ -262,22 +314,47 @@ function parsePiece(p: JsonPiece, file: string): { value: unknown } | FileItem {
     return { value: JSON.parse(p.text) as unknown };
   } catch {
     const e = parseError(p.text, p.line);
-    return { kind: 'problem', origin: { file }, reason: `invalid JSON at line ${e.line}: ${e.message}` };
+    const at = p.index === undefined ? '' : ` in array element ${p.index}`;
+    return { kind: 'problem', origin: { file }, reason: `invalid JSON${at} at line ${e.line}: ${e.message}` };
   }
+}
+
+/** 'record at line 3', 'array element 2 (line 1)': where a piece is, for reasons. */
+function where(p: { line: number; index?: number | undefined }): string {
+  return p.index === undefined ? `record at line ${p.line}` : `array element ${p.index} (line ${p.line})`;
 }
 
 async function* readJson(
   first: string,
   text: AsyncGenerator<string>,
   file: string,
+  maxRecord: number,
+  bad: Utf8Problem[],
 ): AsyncGenerator<FileItem> {
-  const splitter = new JsonSplitter();
+  const splitter = new JsonSplitter({
+    maxRecordChars: maxRecord,
+    maxDocumentChars: Math.max(maxRecord, MAX_DOCUMENT_CHARS),
+  });
   // Only a file that has already given good records is treated as JSON lines worth resyncing.
   let good = 0;
   const handle = function* (pieces: (JsonPiece | JsonSplitError)[]): Generator<FileItem, boolean> {
     for (const p of pieces) {
+      // Elements of a top-level array are numbered by their position (a one-line array has one line).
+      const pos = p.index ?? p.line;
+      if (p.kind === 'error' && p.overLimit !== undefined) {
+        const reason = overLimitReason(where(p), p.overLimit);
+        if (p.recovered) {
+          yield { kind: 'problem', origin: { file, line: pos }, reason };
+          continue;
+        }
+        yield { kind: 'problem', origin: { file }, reason };
+        return false;
+      }
       if (p.kind === 'error') {
-        const reason = `invalid JSON at line ${p.line}: ${p.message}`;
+        const reason =
+          p.index === undefined
+            ? `invalid JSON at line ${p.line}: ${p.message}`
+            : `invalid JSON in array element ${p.index} at line ${p.line}: ${p.message}`;
         // In JSON lines a bad line is one quarantined record; the lines after it are still read.
         if (p.recovered && good > 0) {
           yield { kind: 'problem', origin: { file, line: p.line }, reason };
@@ -296,7 +373,26 @@ async function* readJson(
         return false;
       }
       good++;
-      yield* unwrap(parsed.value, file, p.line);
+      const badHere = bad.length ? takeBad(bad, p.line, p.line + countNewlines(p.text)) : undefined;
+      if (badHere === undefined) {
+        yield* unwrap(parsed.value, file, pos);
+        continue;
+      }
+      // Records holding replaced bytes are quarantined; the others of a container are kept.
+      let hit = false;
+      for (const item of unwrap(parsed.value, file, pos)) {
+        if (item.kind === 'record' && JSON.stringify(item.record)?.includes('\ufffd')) {
+          hit = true;
+          yield { kind: 'problem', origin: item.origin, reason: utf8Reason(badHere, 'the record') };
+        } else yield item;
+      }
+      if (!hit) {
+        yield {
+          kind: 'problem',
+          origin: { file, line: badHere.line },
+          reason: utf8Reason(badHere),
+        };
+      }
     }
     return true;
   };
@@ -309,13 +405,42 @@ async function* readJson(
 const AUDIT_DATA = 'auditdata';
 const EXCERPT = 200;
 
-async function* readCsv(first: string, text: AsyncGenerator<string>, file: string): AsyncGenerator<FileItem> {
-  const parser = new CsvParser();
+async function* readCsv(
+  first: string,
+  text: AsyncGenerator<string>,
+  file: string,
+  maxRecord: number,
+  bad: Utf8Problem[],
+): AsyncGenerator<FileItem> {
+  const parser = new CsvParser(maxRecord);
   let col = -1;
   let header: string[] | undefined;
   const handle = function* (rows: CsvRow[]): Generator<FileItem, boolean> {
     for (const row of rows) {
+      if (row.damaged !== undefined) {
+        // Damaged quoting: this row is skipped, the rows after it are read (never merged into it).
+        const reason = `invalid CSV at line ${row.line}: ${row.damaged}; the row was skipped`;
+        if (header === undefined) {
+          yield { kind: 'problem', origin: { file }, reason: `the header is not readable: ${reason}` };
+          return false;
+        }
+        yield { kind: 'problem', origin: { file, line: row.line }, reason, excerpt: row.excerpt };
+        continue;
+      }
+      if (row.overLimit !== undefined) {
+        const reason = overLimitReason(`CSV row at line ${row.line}`, row.overLimit);
+        if (header === undefined) {
+          yield { kind: 'problem', origin: { file }, reason: `the header is not readable: ${reason}` };
+          return false;
+        }
+        yield { kind: 'problem', origin: { file, line: row.line }, reason };
+        continue;
+      }
       if (header === undefined) {
+        // Before the header: blank or whitespace-only lines, and the `#TYPE ...` line Windows
+        // PowerShell's Export-Csv writes first unless given -NoTypeInformation.
+        if (row.fields.every((f) => f.trim() === '')) continue;
+        if (row.fields.length === 1 && /^#TYPE\b/.test((row.fields[0] as string).trimStart())) continue;
         header = row.fields.map((f) => f.trim());
         col = header.findIndex((h) => h.toLowerCase() === AUDIT_DATA);
         if (col < 0) {
@@ -332,6 +457,15 @@ async function* readCsv(first: string, text: AsyncGenerator<string>, file: strin
       }
       const ad = row.fields[col];
       const origin = { file, line: row.line };
+      if (bad.length) {
+        let last = row.line;
+        for (const f of row.fields) last += countNewlines(f);
+        const badHere = takeBad(bad, row.line, last);
+        if (badHere) {
+          yield { kind: 'problem', origin, reason: utf8Reason(badHere, 'the row') };
+          continue;
+        }
+      }
       if (ad === undefined || ad.trim() === '') {
         yield { kind: 'problem', origin, reason: `CSV row at line ${row.line} has no AuditData value` };
         continue;
@@ -357,35 +491,51 @@ async function* readCsv(first: string, text: AsyncGenerator<string>, file: strin
   for await (const s of text) if (!(yield* handle(parser.push(s)))) return;
   const end = parser.end();
   if (!(yield* handle(end.rows))) return;
-  if (end.unclosedQuote) {
-    yield {
-      kind: 'problem',
-      origin: { file },
-      reason: `invalid CSV at line ${end.line}: a quoted field is not closed (the data ends inside it)`,
-    };
-  } else if (header === undefined) {
+  if (header === undefined) {
     yield { kind: 'problem', origin: { file }, reason: 'empty file' };
   }
 }
 
-async function* readFile(file: string, chunkSize: number, progress: Progress): AsyncGenerator<FileItem> {
-  const text = fileText(file, chunkSize, progress);
+function countNewlines(s: string): number {
+  let n = 0;
+  for (let p = s.indexOf('\n'); p >= 0; p = s.indexOf('\n', p + 1)) n++;
+  return n;
+}
+
+async function* readFile(
+  file: string,
+  chunkSize: number,
+  progress: Progress,
+  maxRecord: number,
+): AsyncGenerator<FileItem> {
+  const bad: Utf8Problem[] = [];
+  const text = fileText(file, chunkSize, progress, bad);
   try {
-    // Decide the format from the first text that is not whitespace.
-    let first = '';
+    // Decide the format from the first text that is not whitespace. Leading whitespace is looked at
+    // once and only its line breaks are kept (for line numbers): no rescans, no growing buffer.
+    let blankLines = 0;
+    let first: string | undefined;
+    let at = 0;
     for (;;) {
       const r = await text.next();
       if (r.done) break;
-      first += r.value;
-      if (WS_RE.test(first)) break;
+      const m = WS_RE.exec(r.value);
+      if (m !== null) {
+        first = r.value;
+        at = m.index;
+        break;
+      }
+      blankLines += countNewlines(r.value);
     }
-    const m = WS_RE.exec(first);
-    if (m === null) {
+    if (first === undefined) {
       yield { kind: 'problem', origin: { file }, reason: 'empty file' };
       return;
     }
-    if (isCsv(file, first, first[m.index] as string)) yield* readCsv(first, text, file);
-    else yield* readJson(first, text, file);
+    // The first non-blank line decides; what comes before it is replaced by its line breaks.
+    const lineStart = first.lastIndexOf('\n', at) + 1;
+    const start = '\n'.repeat(blankLines + countNewlines(first.slice(0, lineStart))) + first.slice(lineStart);
+    if (isCsv(file, first.slice(at))) yield* readCsv(start, text, file, maxRecord, bad);
+    else yield* readJson(start, text, file, maxRecord, bad);
   } catch (e) {
     if (e instanceof FileProblem) {
       yield { kind: 'problem', origin: { file }, reason: e.reason };

@@ -14,6 +14,8 @@ export interface JsonPiece {
   text: string;
   /** 1-based line the value starts on. */
   line: number;
+  /** 1-based position in the top-level array, for array elements. */
+  index?: number | undefined;
 }
 
 /** The stream cannot be split further: the reason and the line it was found on. */
@@ -26,7 +28,25 @@ export interface JsonSplitError {
    * error concerns one record, not the rest of the file.
    */
   recovered?: boolean;
+  /**
+   * The value was longer than the limit (given here, in characters): it was skipped whole and
+   * splitting goes on after it. Always about one record.
+   */
+  overLimit?: number | undefined;
+  /** 1-based position in the top-level array, for array elements. */
+  index?: number | undefined;
 }
+
+/** Limits of {@link JsonSplitter}, in characters. */
+export interface SplitterLimits {
+  /** Longest value (record). */
+  maxRecordChars: number;
+  /** Longest top-level value that starts like a container document ({"Records": ...}). */
+  maxDocumentChars: number;
+}
+
+/** A top-level object that starts like a container document may be larger than a record. */
+const CONTAINER_START_RE = /^\{\s*"(?:Records|records|value|items|kind|@odata\.[A-Za-z]+)"\s*:/;
 
 const QUOTE = 34;
 const BACKSLASH = 92;
@@ -45,6 +65,8 @@ const DATA_CUT = 'the data ends inside the record';
 
 const POSITION_RE = / in JSON at position (\d+)(?: \(line \d+ column \d+\))?$/;
 const SNIPPET_RE = /^(.*?), (\.\.\.)?"([\s\S]*)"(?:\.\.\.)? is not valid JSON$/;
+/** V8's JSON.parse messages are under 100 characters (their snippet of the input is short). */
+const V8_MESSAGE_MAX = 200;
 /** Characters of context V8 shows before the error in its `..."snippet"...` messages. */
 const V8_CONTEXT = 10;
 
@@ -53,6 +75,8 @@ const V8_CONTEXT = 10;
  * "in JSON at position N", or by locating V8's quoted snippet of the input in `text`.
  */
 export function cleanJsonError(msg: string, text?: string): { message: string; offset: number | undefined } {
+  // V8's messages are short; anything long is not one of them and is not scanned by the patterns.
+  if (msg.length > V8_MESSAGE_MAX) return { message: `${msg.slice(0, V8_MESSAGE_MAX)}…`, offset: undefined };
   const pos = POSITION_RE.exec(msg);
   if (pos) return { message: msg.slice(0, pos.index), offset: Number(pos[1]) };
   const snip = SNIPPET_RE.exec(msg);
@@ -106,7 +130,11 @@ function cutError(text: string, firstLine: number, why: string): JsonSplitError 
   return { kind: 'error', line: firstLine, message: `Unexpected end of JSON input (${why})` };
 }
 
-/** Incremental splitter; feed chunks with `push`, then call `end`. */
+/**
+ * Incremental splitter; feed chunks with `push`, then call `end`. Each character is looked at once
+ * and a value's text is kept only up to the limit, so time is linear and memory bounded whatever
+ * the input.
+ */
 export class JsonSplitter {
   private depth = 0;
   /** Depth at which values are emitted: 0, or 1 inside a streamed top-level array. */
@@ -130,8 +158,24 @@ export class JsonSplitter {
   /** The current value has content on its first line after the opening bracket. */
   private compact = false;
   private failed = false;
+  /** Characters of the current value kept in `parts`. */
+  private valueChars = 0;
+  /** The current value passed its limit: its text is dropped and it is reported when it ends. */
+  private oversize = false;
+  /** Elements started in the current top-level array. */
+  private elements = 0;
+  /** Position of the current value in the top-level array, if it is an element. */
+  private valueIndex: number | undefined;
+  private readonly limits: SplitterLimits;
   /** True once any non-whitespace character was seen. */
   sawContent = false;
+
+  constructor(limits: Partial<SplitterLimits> = {}) {
+    this.limits = {
+      maxRecordChars: limits.maxRecordChars ?? Number.POSITIVE_INFINITY,
+      maxDocumentChars: limits.maxDocumentChars ?? limits.maxRecordChars ?? Number.POSITIVE_INFINITY,
+    };
+  }
 
   /** Splits `s`; returns the values completed in it (and an error, which ends the stream). */
   push(s: string): (JsonPiece | JsonSplitError)[] {
@@ -206,6 +250,7 @@ export class JsonSplitter {
           if (this.depth === 0 && c === LBRACKET) {
             this.depth = 1;
             this.emitDepth = 1;
+            this.elements = 0;
             this.arrayLine = this.line;
             i++;
             continue;
@@ -243,8 +288,38 @@ export class JsonSplitter {
       }
       i++;
     }
-    if (this.inValue) this.parts.push(this.valueStart <= 0 ? s : s.slice(this.valueStart));
+    if (this.inValue && !this.oversize) {
+      const part = this.valueStart <= 0 ? s : s.slice(this.valueStart);
+      this.parts.push(part);
+      this.valueChars += part.length;
+      if (this.valueChars > this.limitFor(this.parts[0] as string)) this.dropValueText();
+    }
     return out;
+  }
+
+  /** The limit for the value whose text starts with `head`. */
+  private limitFor(head: string): number {
+    const { maxRecordChars, maxDocumentChars } = this.limits;
+    if (this.emitDepth !== 0 || maxDocumentChars <= maxRecordChars) return maxRecordChars;
+    return CONTAINER_START_RE.test(head.slice(0, 512)) ? maxDocumentChars : maxRecordChars;
+  }
+
+  private dropValueText(): void {
+    this.oversize = true;
+    this.parts = [];
+    this.valueChars = 0;
+  }
+
+  private overLimitError(): JsonSplitError {
+    const head = this.limits.maxRecordChars;
+    return {
+      kind: 'error',
+      line: this.valueLine,
+      message: 'value over the size limit',
+      recovered: true,
+      overLimit: head,
+      index: this.valueIndex,
+    };
   }
 
   /** Flushes the last value; reports a value or array cut off by the end of the data. */
@@ -253,10 +328,15 @@ export class JsonSplitter {
     if (this.failed) return out;
     this.failed = true;
     if (this.inValue) {
+      if (this.oversize) {
+        out.push(this.overLimitError());
+        return out;
+      }
       const text = this.parts.join('');
       this.parts = [];
-      if (this.scalar && !this.inString) out.push({ kind: 'value', text, line: this.valueLine });
-      else out.push(cutError(text, this.valueLine, DATA_CUT));
+      if (this.scalar && !this.inString)
+        out.push({ kind: 'value', text, line: this.valueLine, index: this.valueIndex });
+      else out.push({ ...cutError(text, this.valueLine, DATA_CUT), index: this.valueIndex });
       return out;
     }
     if (this.emitDepth === 1) {
@@ -276,10 +356,15 @@ export class JsonSplitter {
 
   /** Reports the value cut at the line break at `at` and forgets it, so the next line starts afresh. */
   private skipLine(out: (JsonPiece | JsonSplitError)[], s: string, at: number): void {
-    const from = this.valueStart < 0 ? 0 : this.valueStart;
-    const text = this.parts.join('') + s.slice(from, at);
-    out.push({ ...cutError(text, this.valueLine, LINE_CUT), recovered: true });
+    if (this.oversize) out.push(this.overLimitError());
+    else {
+      const from = this.valueStart < 0 ? 0 : this.valueStart;
+      const text = this.parts.join('') + s.slice(from, at);
+      out.push({ ...cutError(text, this.valueLine, LINE_CUT), recovered: true });
+    }
     this.parts = [];
+    this.valueChars = 0;
+    this.oversize = false;
     this.inValue = false;
     this.scalar = false;
     this.inString = false;
@@ -299,14 +384,28 @@ export class JsonSplitter {
     this.valueStart = i;
     this.valueLine = this.line;
     this.parts = [];
+    this.valueChars = 0;
+    this.oversize = false;
+    this.valueIndex = this.emitDepth === 1 ? ++this.elements : undefined;
   }
 
   private emit(out: (JsonPiece | JsonSplitError)[], s: string, end: number): void {
-    const tail = s.slice(this.valueStart < 0 ? 0 : this.valueStart, end);
-    const text = this.parts.length === 0 ? tail : this.parts.join('') + tail;
-    out.push({ kind: 'value', text, line: this.valueLine });
+    const from = this.valueStart < 0 ? 0 : this.valueStart;
+    if (
+      !this.oversize &&
+      this.valueChars + (end - from) > this.limitFor(this.parts[0] ?? s.slice(from, from + 512))
+    )
+      this.dropValueText();
+    if (this.oversize) out.push(this.overLimitError());
+    else {
+      const tail = s.slice(from, end);
+      const text = this.parts.length === 0 ? tail : this.parts.join('') + tail;
+      out.push({ kind: 'value', text, line: this.valueLine, index: this.valueIndex });
+    }
     if (this.linesMode === undefined && this.emitDepth === 0) this.linesMode = this.valueLine === this.line;
     this.parts = [];
+    this.valueChars = 0;
+    this.oversize = false;
     this.inValue = false;
     this.scalar = false;
     this.valueStart = -1;
@@ -321,6 +420,10 @@ export class JsonSplitter {
     this.failed = true;
     if (!this.inValue) {
       out.push({ kind: 'error', line: this.line, message: `Unexpected '${s[at] ?? ''}'` });
+      return out;
+    }
+    if (this.oversize) {
+      out.push({ ...this.overLimitError(), recovered: false });
       return out;
     }
     const from = this.valueStart < 0 ? 0 : this.valueStart;
