@@ -28,6 +28,14 @@ export const CONTEXT_KEYS = {
   logLevel: 'logLevel',
   retainState: 'retainState',
   readOnlyEvents: 'readOnlyEvents',
+  /** An organization or multi-account trail's bucket, read through S3 notifications -> SQS. */
+  trailBucket: 'trailBucket',
+  trailPrefix: 'trailPrefix',
+  trailKmsKey: 'trailKmsKey',
+  /** `false` when the trail bucket is in another account (configure its notification there). */
+  trailNotifications: 'trailNotifications',
+  /** Comma-separated regions for cloudtrail-lookup. */
+  lookupRegions: 'lookupRegions',
   /** CloudFormation stack name. @default 'Tripline' */
   stackName: 'stackName',
   /** Pin the stack to an account; otherwise it is environment-agnostic. */
@@ -88,6 +96,15 @@ export function stackSettingsFromContext(node: Node): ContextSettings {
   const retainState = readBoolean(get(CONTEXT_KEYS.retainState), CONTEXT_KEYS.retainState, problems);
   const readOnlyEvents = readBoolean(get(CONTEXT_KEYS.readOnlyEvents), CONTEXT_KEYS.readOnlyEvents, problems);
   const tenantId = readString(get(CONTEXT_KEYS.tenantId), CONTEXT_KEYS.tenantId, problems);
+  const trailBucket = readString(get(CONTEXT_KEYS.trailBucket), CONTEXT_KEYS.trailBucket, problems);
+  const trailPrefix = readString(get(CONTEXT_KEYS.trailPrefix), CONTEXT_KEYS.trailPrefix, problems);
+  const trailKmsKey = readString(get(CONTEXT_KEYS.trailKmsKey), CONTEXT_KEYS.trailKmsKey, problems);
+  const trailNotifications = readBoolean(
+    get(CONTEXT_KEYS.trailNotifications),
+    CONTEXT_KEYS.trailNotifications,
+    problems,
+  );
+  const lookupRegions = readList(get(CONTEXT_KEYS.lookupRegions), CONTEXT_KEYS.lookupRegions, problems);
   const lateness = readString(get(CONTEXT_KEYS.lateness), CONTEXT_KEYS.lateness, problems);
   const logLevel = readString(get(CONTEXT_KEYS.logLevel), CONTEXT_KEYS.logLevel, problems)?.toUpperCase();
   const stackName =
@@ -106,6 +123,11 @@ export function stackSettingsFromContext(node: Node): ContextSettings {
     ...(retainState !== undefined ? { retainState } : {}),
     ...(readOnlyEvents !== undefined ? { readOnlyEvents } : {}),
     ...(tenantId !== undefined ? { tenantId } : {}),
+    ...(trailBucket !== undefined ? { trailBucket } : {}),
+    ...(trailPrefix !== undefined ? { trailPrefix } : {}),
+    ...(trailKmsKey !== undefined ? { trailKmsKey } : {}),
+    ...(trailNotifications !== undefined ? { trailNotifications } : {}),
+    ...(lookupRegions !== undefined ? { lookupRegions } : {}),
     ...(lateness !== undefined ? { lateness } : {}),
     ...(logLevel !== undefined ? { logLevel: logLevel as LogLevel } : {}),
     ...(account !== undefined || region !== undefined

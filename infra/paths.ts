@@ -20,3 +20,6 @@ export const REALTIME_ENTRY = path.join(PROJECT_ROOT, 'functions', 'aws', 'cloud
 
 /** Entry of the shared poller handler template; one function per enabled polling source runs it. */
 export const POLLER_ENTRY = path.join(PROJECT_ROOT, 'functions', 'aws', 'poller', 'index.ts');
+
+/** Entry of the S3 trail files handler (trail bucket -> S3 notifications -> SQS -> Lambda). */
+export const TRAIL_ENTRY = path.join(PROJECT_ROOT, 'functions', 'aws', 'cloudtrail-s3', 'index.ts');

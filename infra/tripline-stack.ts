@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
-import * as events from 'aws-cdk-lib/aws-events';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import type { Construct } from 'constructs';
 import {
   LAMBDA_CONFIG_DEFAULTS,
@@ -18,14 +18,17 @@ import {
   type DeployableSource,
   type PollingSource,
 } from '#shared/config/sources';
+import { POLL_SOURCES, registeredPollSources } from '#shared/sources/registry';
+import type { PollSourceRegistry } from '#shared/sources/registry';
 import { FindingsTopic } from './constructs/findings-topic';
 import type { DeploymentSettings } from './constructs/handler-function';
 import { OperationalAlarms } from './constructs/ops-alarms';
-import { DEFAULT_POLL_SCHEDULE, Poller } from './constructs/poller';
+import { DEFAULT_POLL_SCHEDULES, Poller } from './constructs/poller';
 import { RealtimePath } from './constructs/realtime-path';
+import { TrailPath } from './constructs/trail-path';
 import { MAX_PITR_DAYS, StateTable } from './constructs/state-table';
 import { InvalidPropsError, ProblemList, type PropsProblem } from './errors';
-import { POLLER_ENTRY, REALTIME_ENTRY } from './paths';
+import { POLLER_ENTRY, REALTIME_ENTRY, TRAIL_ENTRY } from './paths';
 import { addAllowListReport, attachUserConfig, type LoadedUserConfig } from './user-config';
 
 /** Props of {@link TriplineStack}; each has a CDK context key of the same name (see infra/context.ts). */
@@ -53,11 +56,64 @@ export interface TriplineStackProps extends StackProps {
   readonly enabledSources?: readonly DeployableSource[];
 
   /**
-   * EventBridge schedule expression per polling source: `rate(10 minutes)` or `cron(0/15 * * * ? *)`.
+   * EventBridge Scheduler expression per polling source: `rate(10 minutes)` or `cron(0/15 * * * ? *)`.
    *
-   * @default - 'rate(5 minutes)' for every source
+   * @default - 'rate(15 minutes)' for m365, 'rate(5 minutes)' for the others
    */
   readonly schedules?: Readonly<Partial<Record<PollingSource, string>>>;
+
+  /**
+   * Name of an existing bucket an organization or multi-account trail delivers to: its new log files
+   * are read through S3 event notifications -> SQS -> a Lambda function (every account and region of
+   * the trail, data events too when the trail records them).
+   *
+   * @default - no S3 trail path
+   */
+  readonly trailBucket?: string;
+
+  /**
+   * The trail's S3 key prefix, when it has one.
+   *
+   * @default - none
+   */
+  readonly trailPrefix?: string;
+
+  /**
+   * ARN of the KMS key the trail encrypts its log files with (SSE-KMS).
+   *
+   * @default - none (SSE-S3)
+   */
+  readonly trailKmsKey?: string;
+
+  /**
+   * Configure the trail bucket's event notifications from this stack (same account only). Turn off
+   * for a bucket in another account and configure the notification there, to the output queue.
+   *
+   * @default true
+   */
+  readonly trailNotifications?: boolean;
+
+  /**
+   * Regions `cloudtrail-lookup` reads.
+   *
+   * @default - the stack's region
+   */
+  readonly lookupRegions?: readonly string[];
+
+  /**
+   * The collectors this build has: enabling a polling source without one is refused. Tests pass a
+   * stub; deployments use the real registry.
+   *
+   * @default POLL_SOURCES (shared/sources/registry.ts)
+   */
+  readonly registry?: PollSourceRegistry;
+
+  /**
+   * Entry of the S3 trail files handler.
+   *
+   * @default functions/aws/cloudtrail-s3/index.ts
+   */
+  readonly trailEntry?: string;
 
   /**
    * The longest any state item (baseline, window, checkpoint) lives, in days, 1 to 3650. Also caps
@@ -144,7 +200,7 @@ export interface TriplineStackProps extends StackProps {
 /** The defaults of {@link TriplineStackProps}, in one place for the context reader, docs and tests. */
 export const TRIPLINE_DEFAULTS = {
   enabledSources: ['cloudtrail'],
-  schedule: DEFAULT_POLL_SCHEDULE,
+  schedules: DEFAULT_POLL_SCHEDULES,
   stateRetentionDays: LAMBDA_CONFIG_DEFAULTS.stateRetentionDays,
   logRetentionDays: 30,
   autoRevoke: LAMBDA_CONFIG_DEFAULTS.autoRevoke,
@@ -154,7 +210,7 @@ export const TRIPLINE_DEFAULTS = {
   readOnlyEvents: true,
 } as const satisfies {
   enabledSources: readonly DeployableSource[];
-  schedule: string;
+  schedules: Readonly<Record<PollingSource, string>>;
   stateRetentionDays: number;
   logRetentionDays: number;
   autoRevoke: boolean;
@@ -175,8 +231,9 @@ const LOG_RETENTION_VALUES = Object.values(logs.RetentionDays).filter(
 );
 
 /**
- * Tripline in one stack: the state table, the findings topic, the real-time CloudTrail path, one
- * poller per enabled polling source, and alarms on all of it notifying an operations topic.
+ * Tripline in one stack: the state table, the findings topic, the real-time CloudTrail path, the S3
+ * trail path for an organization trail's bucket, one poller per enabled polling source, and alarms on
+ * all of it notifying an operations topic.
  *
  * @example
  * ```ts
@@ -195,6 +252,8 @@ export class TriplineStack extends Stack {
   readonly realtime: RealtimePath | undefined;
   /** One poller per enabled polling source. */
   readonly pollers: readonly Poller[];
+  /** The S3 trail path, when `trailBucket` is set. */
+  readonly trail: TrailPath | undefined;
 
   constructor(scope: Construct, id: string, props: TriplineStackProps = {}) {
     super(scope, id, props);
@@ -250,13 +309,50 @@ export class TriplineStack extends Stack {
       this.realtime = undefined;
     }
 
+    if (resolved.trailBucket !== undefined) {
+      const trail = new TrailPath(this, 'Trail', {
+        ...shared,
+        bucketName: resolved.trailBucket,
+        entry: resolved.trailEntry,
+        configureNotifications: resolved.trailNotifications,
+        ...(resolved.trailPrefix !== undefined ? { prefix: resolved.trailPrefix } : {}),
+        ...(resolved.trailKmsKey !== undefined ? { kmsKeyArn: resolved.trailKmsKey } : {}),
+      });
+      this.ops.alarmOnDeadLetters(
+        'TrailDeadLetters',
+        trail.deadLetterQueue,
+        'trail file notifications whose files failed processing 5 times',
+      );
+      this.ops.alarmOnErrors('TrailErrors', trail.lambdaFunction, 'the S3 trail files function');
+      this.ops.alarmOnQueueAge(
+        'TrailBacklog',
+        trail.queue,
+        MAX_REALTIME_QUEUE_AGE,
+        'trail file notification',
+      );
+      new CfnOutput(this, 'TrailQueueArn', {
+        value: trail.queue.queueArn,
+        description: `Queue for s3:ObjectCreated notifications of ${resolved.trailBucket} (configure them here if the bucket is in another account)`,
+      });
+      new CfnOutput(this, 'TrailFunctionRoleArn', {
+        value: trail.handler.role.roleArn,
+        description: `Role that reads the trail files; allow it s3:GetObject on AWSLogs/* in ${resolved.trailBucket}'s bucket policy if the bucket is in another account`,
+      });
+      this.trail = trail;
+    } else {
+      this.trail = undefined;
+    }
+
     this.pollers = resolved.enabledSources.filter(isPollingSource).map((source) => {
       const id = pollerId(source);
       const poller = new Poller(this, id, {
         ...shared,
         source,
-        schedule: events.Schedule.expression(resolved.schedules[source]),
+        schedule: scheduler.ScheduleExpression.expression(resolved.schedules[source]),
         entry: resolved.pollerEntry,
+        ...(source === 'cloudtrail-lookup' && resolved.lookupRegions
+          ? { lookupRegions: resolved.lookupRegions }
+          : {}),
       });
       this.ops.alarmOnDeadLetters(
         `${id}DeadLetters`,
@@ -264,6 +360,20 @@ export class TriplineStack extends Stack {
         `${source} poller runs that failed after retries or were not delivered`,
       );
       this.ops.alarmOnErrors(`${id}Errors`, poller.lambdaFunction, `the ${source} poller`);
+      this.ops.alarmAbove(
+        `${id}PollFailures`,
+        poller.metricPollFailures(),
+        0,
+        `Poll failures: the ${source} poller could not read its API (credentials, permissions, throttling, an outage). ` +
+          `Its log group says which stream and why; the next run resumes from the last saved page.`,
+      );
+      this.ops.alarmAbove(
+        `${id}Lag`,
+        poller.metricLag(),
+        poller.maxLag.toSeconds(),
+        `Lag: the ${source} poller's checkpoint is more than ${poller.maxLag.toHumanString()} behind now, so its findings are late. ` +
+          `Look for poll failures, runs stopped by the time budget, or the vendor delaying its logs.`,
+      );
       if (poller.secret) {
         new CfnOutput(this, `${id}CredentialsSecret`, {
           value: poller.secret.secretName,
@@ -303,6 +413,12 @@ interface ResolvedProps {
   readonly readOnlyEvents: boolean;
   readonly realtimeEntry: string;
   readonly pollerEntry: string;
+  readonly trailEntry: string;
+  readonly trailBucket: string | undefined;
+  readonly trailPrefix: string | undefined;
+  readonly trailKmsKey: string | undefined;
+  readonly trailNotifications: boolean;
+  readonly lookupRegions: readonly string[] | undefined;
 }
 
 /**
@@ -350,10 +466,7 @@ function resolveProps(props: TriplineStackProps): ResolvedProps {
   if (new Set(enabledSources).size !== enabledSources.length)
     problems.add('enabledSources', 'lists a source twice');
 
-  const schedules = Object.fromEntries(POLLING_SOURCES.map((s) => [s, TRIPLINE_DEFAULTS.schedule])) as Record<
-    PollingSource,
-    string
-  >;
+  const schedules = { ...DEFAULT_POLL_SCHEDULES } as Record<PollingSource, string>;
   for (const [source, expression] of Object.entries(props.schedules ?? {})) {
     if (!isPollingSource(source)) {
       problems.add(`schedules.${source}`, `is not a polling source; use ${POLLING_SOURCES.join(', ')}`);
@@ -418,6 +531,29 @@ function resolveProps(props: TriplineStackProps): ResolvedProps {
       `${pollerEntry} does not exist, so ${pollers.join(', ')} cannot be polled yet; remove ${pollers.join(', ')} from enabledSources`,
     );
   }
+  const registry = props.registry ?? POLL_SOURCES;
+  const collectors = registeredPollSources(registry);
+  for (const source of pollers) {
+    if (!collectors.includes(source)) {
+      problems.add(
+        'enabledSources',
+        `${source} has no collector in this build (it can poll: ${collectors.length ? collectors.join(', ') : 'nothing yet'}); ` +
+          `remove ${source} from enabledSources, or deploy a build whose shared/sources/registry.ts registers it`,
+      );
+    }
+  }
+  const trailEntry = props.trailEntry ?? TRAIL_ENTRY;
+  const trailBucket = props.trailBucket;
+  if (trailBucket !== undefined && !/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(trailBucket)) {
+    problems.add('trailBucket', `${JSON.stringify(trailBucket)} is not an S3 bucket name`);
+  }
+  if (trailBucket === undefined && (props.trailPrefix !== undefined || props.trailKmsKey !== undefined)) {
+    problems.add('trailBucket', 'is not set, but trailPrefix or trailKmsKey is: set the trail bucket too');
+  }
+  const REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
+  for (const r of props.lookupRegions ?? []) {
+    if (!REGION.test(r)) problems.add('lookupRegions', `${JSON.stringify(r)} is not an AWS region`);
+  }
 
   problems.throwIfAny();
   return {
@@ -435,6 +571,12 @@ function resolveProps(props: TriplineStackProps): ResolvedProps {
     readOnlyEvents: props.readOnlyEvents ?? TRIPLINE_DEFAULTS.readOnlyEvents,
     realtimeEntry,
     pollerEntry,
+    trailEntry,
+    trailBucket,
+    trailPrefix: props.trailPrefix,
+    trailKmsKey: props.trailKmsKey,
+    trailNotifications: props.trailNotifications ?? true,
+    lookupRegions: props.lookupRegions && props.lookupRegions.length > 0 ? props.lookupRegions : undefined,
   };
 }
 

@@ -1,4 +1,5 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import type { Size } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -37,6 +38,12 @@ export interface HandlerFunctionProps {
   readonly timeout?: Duration;
   /** @default 512 */
   readonly memorySize?: number;
+  /**
+   * Size of /tmp.
+   *
+   * @default - Lambda's default, 512 MiB
+   */
+  readonly ephemeralStorageSize?: Size;
   /**
    * Concurrent executions reserved (and capped) for the function.
    *
@@ -122,6 +129,9 @@ export class HandlerFunction extends Construct {
         // The user's rules and config (-c config=...), checked at synth: infra/user-config.ts.
         ...userConfigBundling(this),
       },
+      ...(props.ephemeralStorageSize !== undefined
+        ? { ephemeralStorageSize: props.ephemeralStorageSize }
+        : {}),
       ...(props.reservedConcurrentExecutions !== undefined
         ? { reservedConcurrentExecutions: props.reservedConcurrentExecutions }
         : {}),

@@ -109,11 +109,34 @@ export class OperationalAlarms extends Construct {
     });
   }
 
+  /**
+   * Alarms when a metric goes above a threshold (a poller's lag, its failed polls).
+   *
+   * @param id construct id of the alarm, unique within this construct
+   * @param metric the metric, with its statistic and period
+   * @param threshold the value above which the alarm fires
+   * @param description what it means and what to do
+   */
+  alarmAbove(
+    id: string,
+    metric: cloudwatch.IMetric,
+    threshold: number,
+    description: string,
+  ): cloudwatch.Alarm {
+    return this.add(id, {
+      metric,
+      threshold,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      alarmDescription: description,
+    });
+  }
+
   private add(id: string, props: Omit<cloudwatch.AlarmProps, 'evaluationPeriods'>): cloudwatch.Alarm {
     const alarm = new cloudwatch.Alarm(this, id, {
       ...props,
       evaluationPeriods: 1,
-      // No data means no messages and no invocations: healthy.
+      // No data means no messages and no invocations: healthy (a poller that stops running at all
+      // shows as function errors or dead letters).
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
     alarm.addAlarmAction(this.action);

@@ -26,6 +26,8 @@ export const ENV = {
   LATENESS: 'LATENESS',
   /** ARN of the Secrets Manager secret holding a poller's API credentials. */
   SECRET_ARN: 'SECRET_ARN',
+  /** `cloudtrail-lookup`: comma-separated regions whose LookupEvents it reads (default: the function's region). */
+  LOOKUP_REGIONS: 'LOOKUP_REGIONS',
   /** Upper bound, in days, on how long any state item lives. */
   STATE_RETENTION_DAYS: 'STATE_RETENTION_DAYS',
   /** `true` lets the responder revoke what a finding names; anything else keeps it in dry-run. */

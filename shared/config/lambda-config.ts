@@ -58,6 +58,8 @@ export interface LambdaConfig {
   readonly latenessMs: number;
   /** Credentials secret of a poller; `undefined` for sources that need none. */
   readonly secretArn: string | undefined;
+  /** Regions `cloudtrail-lookup` reads; `undefined` means the function's own region. */
+  readonly lookupRegions: readonly string[] | undefined;
   /** Upper bound on any state item's lifetime, in days. */
   readonly stateRetentionDays: number;
   /** Whether the responder may act (revoke) rather than only report what it would do. */
@@ -108,6 +110,7 @@ export { parseDuration };
 const SNS_TOPIC_ARN_RE = /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?$/;
 const SECRET_ARN_RE = /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+$/;
 const TABLE_NAME_RE = /^[A-Za-z0-9_.-]{3,255}$/;
+const REGION_RE = /^[a-z]{2}(-[a-z]+)+-\d$/;
 
 /** What to set, per variable: the second half of every problem line. */
 const FIX: Readonly<Record<EnvName, string>> = {
@@ -121,6 +124,8 @@ const FIX: Readonly<Record<EnvName, string>> = {
   [ENV.LATENESS]: 'Set a whole-number duration with a unit, such as 90s, 15m or 2h (default 15m).',
   [ENV.SECRET_ARN]:
     'Set it to the ARN of the Secrets Manager secret with the source API credentials (the stack creates one per poller).',
+  [ENV.LOOKUP_REGIONS]:
+    "Leave it unset (the function's own region) or set comma-separated AWS regions such as us-east-1,eu-west-1 (the stack sets it from lookupRegions).",
   [ENV.STATE_RETENTION_DAYS]: `Set a whole number of days from 1 to ${MAX_STATE_RETENTION_DAYS} (default ${LAMBDA_CONFIG_DEFAULTS.stateRetentionDays}).`,
   [ENV.AUTO_REVOKE]: 'Set it to true or false (default false: dry-run).',
   [ENV.LOG_LEVEL]: `Set one of ${LOG_LEVELS.join(', ')} (default ${LAMBDA_CONFIG_DEFAULTS.logLevel}).`,
@@ -146,6 +151,20 @@ const schema = z.object({
       .transform((v) => parseDuration(v) as number),
   ),
   [ENV.SECRET_ARN]: optional(z.string().regex(SECRET_ARN_RE, 'is not a Secrets Manager secret ARN')),
+  [ENV.LOOKUP_REGIONS]: optional(
+    z
+      .string()
+      .transform((v) =>
+        v
+          .split(',')
+          .map((r) => r.trim())
+          .filter((r) => r !== ''),
+      )
+      .refine(
+        (list) => list.length > 0 && list.every((r) => REGION_RE.test(r)),
+        'is not a list of AWS regions',
+      ),
+  ),
   [ENV.STATE_RETENTION_DAYS]: optional(
     z
       .string()
@@ -227,6 +246,7 @@ export function loadLambdaConfig(
     tenantId: v[ENV.TENANT_ID],
     latenessMs: v[ENV.LATENESS] ?? (parseDuration(LAMBDA_CONFIG_DEFAULTS.lateness) as number),
     secretArn: v[ENV.SECRET_ARN],
+    lookupRegions: v[ENV.LOOKUP_REGIONS],
     stateRetentionDays: v[ENV.STATE_RETENTION_DAYS] ?? LAMBDA_CONFIG_DEFAULTS.stateRetentionDays,
     autoRevoke: v[ENV.AUTO_REVOKE] ?? LAMBDA_CONFIG_DEFAULTS.autoRevoke,
     logLevel: v[ENV.LOG_LEVEL] ?? LAMBDA_CONFIG_DEFAULTS.logLevel,
@@ -244,6 +264,8 @@ export interface LambdaEnvironmentSettings {
   /** A duration such as `15m`. @default '15m' */
   readonly lateness?: string | undefined;
   readonly secretArn?: string | undefined;
+  /** Regions `cloudtrail-lookup` reads. @default - the function's region */
+  readonly lookupRegions?: readonly string[] | undefined;
   /** @default 90 */
   readonly stateRetentionDays?: number | undefined;
   /** @default false */
@@ -284,6 +306,8 @@ export function toLambdaEnvironment(settings: LambdaEnvironmentSettings): Record
   };
   if (settings.tenantId !== undefined) env[ENV.TENANT_ID] = settings.tenantId;
   if (settings.secretArn !== undefined) env[ENV.SECRET_ARN] = settings.secretArn;
+  if (settings.lookupRegions !== undefined && settings.lookupRegions.length > 0)
+    env[ENV.LOOKUP_REGIONS] = settings.lookupRegions.join(',');
   return env;
 }
 

@@ -9,7 +9,8 @@
  * run, each with its own checkpoint `ckpt|<source>|<tenant>`, timing and record ledger; a tenant whose
  * settings are unusable comes back as a failure and the others still run.
  *
- * Registered: `graph` (Microsoft Graph audit logs) and `m365` (the unified audit log). A poller
+ * Registered: `graph` (Microsoft Graph audit logs), `m365` (the unified audit log), `workspace` (the
+ * Google Workspace Reports API) and `cloudtrail-lookup` (CloudTrail LookupEvents). A poller
  * deployed for a source without a registration fails with a {@link ConfigError} that lists the
  * registered ones.
  */
@@ -19,6 +20,8 @@ import type { LambdaConfig } from '../config/lambda-config';
 import { TenantConfigError, TenantSourceCache, parseTenants } from './microsoft/tenants';
 import type { MicrosoftClientDeps, MicrosoftSource } from './microsoft/tenants';
 import type { PollSource, PollTiming } from './poller';
+import { lookupRegistration } from './registrations/cloudtrail-lookup';
+import { workspaceRegistration } from './registrations/workspace';
 import type { SecretJsonReader } from './secret';
 
 /** What a factory gets to build its sources. */
@@ -125,7 +128,14 @@ export function microsoftRegistration(source: MicrosoftSource): PollSourceRegist
 export const POLL_SOURCES: PollSourceRegistry = {
   graph: microsoftRegistration('graph'),
   m365: microsoftRegistration('m365'),
+  workspace: workspaceRegistration(),
+  'cloudtrail-lookup': lookupRegistration(),
 };
+
+/** The sources `registry` can poll, sorted: what the CDK app checks enabled sources against. */
+export function registeredPollSources(registry: PollSourceRegistry = POLL_SOURCES): string[] {
+  return Object.keys(registry).sort();
+}
 
 /**
  * The registration for `name`.

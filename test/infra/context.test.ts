@@ -21,6 +21,24 @@ describe('stackSettingsFromContext', () => {
     });
   });
 
+  it('reads the trail bucket settings and the LookupEvents regions', () => {
+    expect(
+      read({
+        trailBucket: 'org-trail-logs',
+        trailPrefix: 'org',
+        trailKmsKey: 'arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab',
+        trailNotifications: 'false',
+        lookupRegions: 'us-east-1, eu-west-1',
+      }).props,
+    ).toEqual({
+      trailBucket: 'org-trail-logs',
+      trailPrefix: 'org',
+      trailKmsKey: 'arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab',
+      trailNotifications: false,
+      lookupRegions: ['us-east-1', 'eu-west-1'],
+    });
+  });
+
   it('reads command-line strings and cdk.json JSON values alike', () => {
     const fromCli = read({
       enabledSources: 'cloudtrail,graph',

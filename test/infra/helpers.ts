@@ -5,6 +5,23 @@ import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { addNagChecks, buildApp } from '../../infra/build-app';
 import { TriplineStack, type TriplineStackProps } from '../../infra/tripline-stack';
+import { POLLING_SOURCES } from '#shared/config/sources';
+import type { PollSourceRegistry } from '#shared/sources/registry';
+
+/**
+ * A registry with every polling source, whose collectors are never built: synth only checks that
+ * enabled sources are registered, so tests of the stack's shape enable any source with it.
+ */
+export const STUB_REGISTRY: PollSourceRegistry = Object.fromEntries(
+  POLLING_SOURCES.map((s) => [
+    s,
+    {
+      create: () => {
+        throw new Error(`stub registration of ${s}: not for running`);
+      },
+    },
+  ]),
+);
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
@@ -44,7 +61,7 @@ export function synthFromProps(props: TriplineStackProps): {
   template: Template;
 } {
   const app = appWithContext();
-  const stack = new TriplineStack(app, 'Tripline', props);
+  const stack = new TriplineStack(app, 'Tripline', { registry: STUB_REGISTRY, ...props });
   addNagChecks(app);
   return { app, stack, template: Template.fromStack(stack) };
 }

@@ -1,6 +1,6 @@
 import { Duration, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import * as events from 'aws-cdk-lib/aws-events';
+import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import { ENV } from '#shared/config/env';
 import { SOURCE_CREDENTIALS } from '#shared/config/sources';
 import { InvalidPropsError } from '../../infra/errors';
@@ -13,6 +13,7 @@ describe('Poller (in the stack, with the fixture handler)', () => {
   const { template } = synthFromProps({
     enabledSources: ['cloudtrail', 'graph', 'cloudtrail-lookup'],
     schedules: { graph: 'rate(10 minutes)' },
+    lookupRegions: ['us-east-1', 'eu-west-1'],
     pollerEntry: FIXTURE_POLLER_ENTRY,
   });
   const functions = resourcesOfType(template, 'AWS::Lambda::Function');
@@ -34,15 +35,29 @@ describe('Poller (in the stack, with the fixture handler)', () => {
     template.resourceCountIs('AWS::Lambda::Function', 3);
   });
 
-  it('runs each on its schedule: the configured one, else every 5 minutes', () => {
-    template.hasResourceProperties('AWS::Events::Rule', {
+  it('runs each on its EventBridge Scheduler schedule: the configured one, else every 5 minutes', () => {
+    template.hasResourceProperties('AWS::Scheduler::Schedule', {
       ScheduleExpression: 'rate(10 minutes)',
-      Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [functionOf('graph'), 'Arn'] } })],
+      State: 'ENABLED',
+      Target: Match.objectLike({ Arn: { 'Fn::GetAtt': [functionOf('graph'), 'Arn'] } }),
     });
-    template.hasResourceProperties('AWS::Events::Rule', {
+    template.hasResourceProperties('AWS::Scheduler::Schedule', {
       ScheduleExpression: 'rate(5 minutes)',
-      Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [functionOf('cloudtrail-lookup'), 'Arn'] } })],
+      Target: Match.objectLike({ Arn: { 'Fn::GetAtt': [functionOf('cloudtrail-lookup'), 'Arn'] } }),
     });
+  });
+
+  it('gives each schedule its own role, allowed to invoke that poller only', () => {
+    const invokes = Object.values(resourcesOfType(template, 'AWS::IAM::Policy')).filter((p) =>
+      JSON.stringify(p.Properties['PolicyDocument']).includes('lambda:InvokeFunction'),
+    );
+    expect(invokes).toHaveLength(2);
+    for (const p of invokes) {
+      const resources = JSON.stringify(p.Properties['PolicyDocument']);
+      expect(
+        resources.includes(functionOf('graph')) !== resources.includes(functionOf('cloudtrail-lookup')),
+      ).toBe(true);
+    }
   });
 
   it('runs one invocation at a time, so two runs never race for the checkpoint', () => {
@@ -59,9 +74,12 @@ describe('Poller (in the stack, with the fixture handler)', () => {
       MaximumRetryAttempts: 2,
       MaximumEventAgeInSeconds: 3600,
     });
-    template.hasResourceProperties('AWS::Events::Rule', {
+    template.hasResourceProperties('AWS::Scheduler::Schedule', {
       ScheduleExpression: 'rate(10 minutes)',
-      Targets: [Match.objectLike({ DeadLetterConfig: { Arn: dlq } })],
+      Target: Match.objectLike({
+        DeadLetterConfig: { Arn: dlq },
+        RetryPolicy: { MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 3600 },
+      }),
     });
     template.hasResourceProperties('AWS::SQS::Queue', { SqsManagedSseEnabled: true });
   });
@@ -103,10 +121,35 @@ describe('Poller (in the stack, with the fixture handler)', () => {
     expect(JSON.stringify(lookups[0]?.Properties['Roles'])).toContain('PollerCloudtrailLookup');
   });
 
-  it('tells each function its source and the deployment settings', () => {
+  it('tells each function its source, its service name and the deployment settings', () => {
     expect(variablesOf('graph')).toEqual(
-      expect.objectContaining({ [ENV.SOURCE]: 'graph', [ENV.AUTO_REVOKE]: 'false', [ENV.LATENESS]: '15m' }),
+      expect.objectContaining({
+        [ENV.SOURCE]: 'graph',
+        [ENV.POWERTOOLS_SERVICE_NAME]: 'tripline-graph',
+        [ENV.AUTO_REVOKE]: 'false',
+        [ENV.LATENESS]: '15m',
+      }),
     );
+    expect(variablesOf('cloudtrail-lookup')[ENV.LOOKUP_REGIONS]).toBe('us-east-1,eu-west-1');
+    expect(variablesOf('graph')[ENV.LOOKUP_REGIONS]).toBeUndefined();
+  });
+
+  it('alarms when a poller fails to read its API and when its checkpoint lags, by its own service name', () => {
+    const alarms = Object.values(resourcesOfType(template, 'AWS::CloudWatch::Alarm')).map(
+      (a) => a.Properties,
+    );
+    for (const source of ['graph', 'cloudtrail-lookup']) {
+      const mine = alarms.filter(
+        (a) =>
+          JSON.stringify(a['Dimensions']) ===
+          JSON.stringify([{ Name: 'service', Value: `tripline-${source}` }]),
+      );
+      expect(mine.map((a) => [a['MetricName'], a['Statistic'], a['Threshold']]).sort()).toEqual([
+        ['PollFailures', 'Sum', 0],
+        ['SourceLagSeconds', 'Maximum', 3600],
+      ]);
+      expect(mine.every((a) => a['Namespace'] === 'Tripline')).toBe(true);
+    }
   });
 
   it('alarms on each poller dead-letter queue and on each poller error', () => {
@@ -146,19 +189,43 @@ describe('Poller (alone)', () => {
 
   it('polls every 5 minutes by default and exposes what it created', () => {
     const { stack, poller } = build();
-    Template.fromStack(stack).hasResourceProperties('AWS::Events::Rule', {
+    Template.fromStack(stack).hasResourceProperties('AWS::Scheduler::Schedule', {
       ScheduleExpression: 'rate(5 minutes)',
     });
+    expect(poller.timeout.toMinutes()).toBe(4);
     expect(poller.source).toBe('workspace');
     expect(poller.secret).toBeDefined();
     expect(poller.deadLetterQueue).toBeDefined();
   });
 
-  it('takes any EventBridge schedule', () => {
-    const { stack } = build({ schedule: events.Schedule.rate(Duration.hours(1)) });
-    Template.fromStack(stack).hasResourceProperties('AWS::Events::Rule', {
+  it('takes any EventBridge Scheduler expression', () => {
+    const { stack } = build({ schedule: scheduler.ScheduleExpression.rate(Duration.hours(1)) });
+    Template.fromStack(stack).hasResourceProperties('AWS::Scheduler::Schedule', {
       ScheduleExpression: 'rate(1 hour)',
     });
+  });
+
+  it('polls m365 every 15 minutes with a 10-minute timeout and a 4-hour lag alarm by default (content is listed late)', () => {
+    const { poller } = build({ source: 'm365' });
+    expect([poller.scheduleExpression, poller.timeout.toMinutes(), poller.maxLag.toHours()]).toEqual([
+      'rate(15 minutes)',
+      10,
+      4,
+    ]);
+  });
+
+  it('keeps the default timeout below a short interval, and refuses a timeout that is not', () => {
+    expect(
+      build({
+        schedule: scheduler.ScheduleExpression.expression('rate(2 minutes)'),
+      }).poller.timeout.toSeconds(),
+    ).toBe(60);
+    expect(() =>
+      build({
+        schedule: scheduler.ScheduleExpression.expression('rate(5 minutes)'),
+        timeout: Duration.minutes(5),
+      }),
+    ).toThrow(/Poller.timeout: must be shorter than the schedule interval \(300 s\)/);
   });
 
   it('rejects an unknown source and an impossible timeout together', () => {

@@ -9,8 +9,10 @@ import { loadLambdaConfig } from '#shared/config/lambda-config';
 import { buildApp } from '../../infra/build-app';
 import { InvalidPropsError } from '../../infra/errors';
 import { TriplineStack } from '../../infra/tripline-stack';
+import type { PollSourceRegistration, PollSourceRegistry } from '#shared/sources/registry';
 import {
   FIXTURE_POLLER_ENTRY,
+  STUB_REGISTRY,
   actionsOf,
   allStatements,
   appWithContext,
@@ -386,8 +388,10 @@ describe('cdk-nag AwsSolutions', () => {
     expect(new AwsSolutionsChecks().validateScope(full).violations).toEqual([]);
   });
 
-  it('passes CDK validation when the whole app synthesizes (what `cdk synth` runs)', () => {
-    const { app } = buildApp(appWithContext({ alertEmail: 'oncall@example.com' }));
+  it('passes CDK validation when the whole app synthesizes (what `cdk synth` runs), trail path included', () => {
+    const { app } = buildApp(
+      appWithContext({ alertEmail: 'oncall@example.com', trailBucket: 'org-trail-logs' }),
+    );
     expect(() => app.synth()).not.toThrow();
   });
 
@@ -460,9 +464,29 @@ describe('TriplineStack props', () => {
     ).toThrow(/pollerEntry: \/nonexistent\/poller\/index\.ts does not exist, so graph cannot be polled yet/);
   });
 
+  it('refuses a polling source this build has no collector for, saying what to do', () => {
+    const build = (registry: PollSourceRegistry) =>
+      new TriplineStack(appWithContext(), 'Uncollected', {
+        enabledSources: ['graph', 'workspace'],
+        pollerEntry: FIXTURE_POLLER_ENTRY,
+        registry,
+      });
+    const workspaceOnly: PollSourceRegistry = {
+      workspace: STUB_REGISTRY['workspace'] as PollSourceRegistration,
+    };
+    expect(() => build(workspaceOnly)).toThrow(
+      'enabledSources: graph has no collector in this build (it can poll: workspace); remove graph from enabledSources, or deploy a build whose shared/sources/registry.ts registers it',
+    );
+    // The refusal reads the registry: once graph registers, the same settings deploy.
+    expect(() =>
+      build({ ...workspaceOnly, graph: STUB_REGISTRY['graph'] as PollSourceRegistration }),
+    ).not.toThrow();
+  });
+
   it('deploys pollers only, without the real-time path, when cloudtrail is not enabled', () => {
     const only = new TriplineStack(appWithContext(), 'PollOnly', {
       enabledSources: ['m365'],
+      registry: STUB_REGISTRY,
       pollerEntry: FIXTURE_POLLER_ENTRY,
     });
     const t = Template.fromStack(only);
@@ -508,3 +532,102 @@ describe('TriplineStack props', () => {
 function isBuiltin(name: string): boolean {
   return builtinModules.includes(name);
 }
+
+describe('S3 trail path (-c trailBucket=org-trail-logs)', () => {
+  const KEY = 'arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+  // Stand-in handlers keep this synth from bundling; the real trail handler is bundled by the app test.
+  const { stack: withTrail, template: t } = synthFromProps({
+    alertEmails: ['oncall@example.com'],
+    trailBucket: 'org-trail-logs',
+    trailKmsKey: KEY,
+    trailEntry: FIXTURE_POLLER_ENTRY,
+    realtimeEntry: FIXTURE_POLLER_ENTRY,
+  });
+  const fnId = Object.keys(
+    t.findResources('AWS::Lambda::Function', {
+      Properties: { Description: Match.stringLikeRegexp('CloudTrail log files') },
+    }),
+  )[0] as string;
+
+  it('has S3 announce new log files under AWSLogs/ of the bucket to a queue only that bucket may send to', () => {
+    t.hasResourceProperties('Custom::S3BucketNotifications', {
+      BucketName: 'org-trail-logs',
+      NotificationConfiguration: {
+        QueueConfigurations: [
+          Match.objectLike({
+            Events: ['s3:ObjectCreated:*'],
+            Filter: {
+              Key: {
+                FilterRules: [
+                  { Name: 'suffix', Value: '.json.gz' },
+                  { Name: 'prefix', Value: 'AWSLogs/' },
+                ],
+              },
+            },
+          }),
+        ],
+      },
+    });
+    const s3Send = allStatements(t).filter(
+      (x) =>
+        JSON.stringify(x.statement.Principal ?? '').includes('s3.amazonaws.com') &&
+        actionsOf(x.statement).includes('sqs:SendMessage'),
+    );
+    expect(s3Send).toHaveLength(1);
+    expect(JSON.stringify(s3Send[0]?.statement.Condition)).toContain(':s3:::org-trail-logs');
+  });
+
+  it('consumes the queue in batches of 10 files reporting per-message failures, with a dead-letter queue', () => {
+    t.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      FunctionName: { Ref: fnId },
+      BatchSize: 10,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+    });
+    const fn = resourcesOfType(t, 'AWS::Lambda::Function')[fnId]?.Properties ?? {};
+    expect(fn['Timeout']).toBe(300);
+    expect(fn['EphemeralStorage']).toEqual({ Size: 2048 });
+  });
+
+  it('may read only the log files (and decrypt with the trail key), nothing else in the bucket', () => {
+    const own = allStatements(t).filter((x) =>
+      JSON.stringify(x.statement).includes('org-trail-logs/AWSLogs/*'),
+    );
+    expect(own.map((x) => actionsOf(x.statement))).toEqual([['s3:GetObject', 's3:GetObjectVersion']]);
+    const decrypt = allStatements(t).filter(
+      (x) =>
+        actionsOf(x.statement).includes('kms:Decrypt') &&
+        JSON.stringify(x.statement.Resource) === JSON.stringify(KEY),
+    );
+    expect(decrypt).toHaveLength(1);
+  });
+
+  it('alarms on its dead letters, its errors and its backlog, and outputs the queue ARN', () => {
+    const alarms = Object.values(resourcesOfType(t, 'AWS::CloudWatch::Alarm')).map((a) =>
+      JSON.stringify(a.Properties),
+    );
+    expect(alarms.filter((a) => a.includes(fnId) && a.includes('Errors'))).toHaveLength(1);
+    expect(alarms.filter((a) => a.includes('ApproximateAgeOfOldestMessage'))).toHaveLength(2);
+    expect(Object.keys(t.toJSON()['Outputs'] as object)).toEqual(
+      expect.arrayContaining(['TrailQueueArn', 'TrailFunctionRoleArn']),
+    );
+  });
+
+  it('passes cdk-nag AwsSolutions', () => {
+    expect(new AwsSolutionsChecks().validateScope(withTrail).violations).toEqual([]);
+  });
+
+  it('leaves the notification to the bucket owner when trailNotifications is false', () => {
+    const { template: cross } = synthFromProps({
+      trailBucket: 'log-archive-bucket',
+      trailNotifications: false,
+      trailEntry: FIXTURE_POLLER_ENTRY,
+      realtimeEntry: FIXTURE_POLLER_ENTRY,
+    });
+    cross.resourceCountIs('Custom::S3BucketNotifications', 0);
+    const s3Send = allStatements(cross).filter((x) =>
+      JSON.stringify(x.statement.Principal ?? '').includes('s3.amazonaws.com'),
+    );
+    expect(s3Send).toHaveLength(1);
+    expect(JSON.stringify(s3Send[0]?.statement.Condition)).toContain(':s3:::log-archive-bucket');
+  });
+});

@@ -13,6 +13,7 @@ import { loadLambdaConfig } from '#shared/config/lambda-config';
 import { expiredAllowEntries } from '#shared/config/tripline-config';
 import type { LambdaConfig } from '#shared/config/lambda-config';
 import { Detector } from '#shared/engine/detector';
+import type { DetectorOptions } from '#shared/engine/detector';
 import type { RuleDefinition } from '#shared/engine/rule';
 import { claimTtlFor } from '#shared/pipeline/run-batch';
 import type { RunBatchResult } from '#shared/pipeline/run-batch';
@@ -44,6 +45,8 @@ export interface AwsRuntime {
   store: DynamoStateStore;
   sink: SnsFindingSink;
   detector: Detector;
+  /** The rules, overrides and globals `detector` runs with: another Detector of this function uses them too. */
+  ruleSet: Pick<DetectorOptions, 'rules' | 'overrides' | 'globals'>;
   /** Publish-claim and outbox lifetime (see `claimTtlFor`). */
   claimTtlMs: number;
   logger: Logger;
@@ -108,14 +111,23 @@ export function buildAwsRuntime(options: AwsRuntimeOptions = {}): AwsRuntime {
       })),
     });
   }
-  const detector = new Detector({
+  const ruleSet = {
     rules: options.rules ?? user?.rules ?? ALL_RULES,
-    store,
-    lateness: config.latenessMs,
     ...(user ? { overrides: user.overrides, globals: user.globals } : {}),
-  });
+  };
+  const detector = new Detector({ ...ruleSet, store, lateness: config.latenessMs });
   const claimTtlMs = claimTtlFor(detector, config.latenessMs, { maxMs: config.stateRetentionDays * DAY_MS });
-  return { config, store, sink, detector, claimTtlMs, logger, metrics, now: options.now ?? Date.now };
+  return {
+    config,
+    store,
+    sink,
+    detector,
+    ruleSet,
+    claimTtlMs,
+    logger,
+    metrics,
+    now: options.now ?? Date.now,
+  };
 }
 
 /** Message text of anything thrown. */
