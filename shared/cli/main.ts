@@ -308,10 +308,14 @@ class QuarantineFile {
     if (this.buf.length >= 1 << 16) this.drain();
   }
 
+  // writeFile, not write: write() may write only part of a chunk (a disk filling up, a file size
+  // limit) and say so only in its result; writeFile goes on until the chunk is written or fails.
   private drain(): void {
     const chunk = this.buf;
     this.buf = '';
-    this.pending = this.pending.then(() => this.fh.write(chunk)).catch((e: unknown) => (this.failure ??= e));
+    this.pending = this.pending
+      .then(() => this.fh.writeFile(chunk))
+      .catch((e: unknown) => (this.failure ??= e));
   }
 
   async close(): Promise<void> {
@@ -320,9 +324,15 @@ class QuarantineFile {
     await this.fh.close();
     if (this.failure)
       throw new UsageError(
-        `cannot write the quarantine file ${this.shown}: ${(this.failure as Error).message}.`,
+        `cannot write the quarantine file ${this.shown}: ${(this.failure as Error).message}. ` +
+          'The state file was left as it was: free some space or choose another --quarantine path, and run again.',
       );
   }
+}
+
+/** Whether a replay read anything at all (else the CLI says what it can read, and writes no report). */
+function isReadable(summary: ReplaySummary): boolean {
+  return summary.eventsNormalized > 0 || summary.skipped > 0 || summary.duplicates > 0;
 }
 
 async function replayCommand(argv: readonly string[], ctx: Ctx): Promise<number> {
@@ -368,6 +378,7 @@ async function replayCommand(argv: readonly string[], ctx: Ctx): Promise<number>
     enabled: !flags.has('no-progress'),
   });
   let shownRecords = 0;
+  let reportSize: number | undefined;
   const qfile =
     quarantineArg === undefined ? undefined : await QuarantineFile.open(abs(quarantineArg), quarantineArg);
   const reportArg = str('report');
@@ -396,6 +407,25 @@ async function replayCommand(argv: readonly string[], ctx: Ctx): Promise<number>
         progress.log(`tripline: ${q.file}:${q.line ?? '?'}: ${q.reason}`);
     },
     onProgress: (p) => progress.update(p),
+    // The quarantine file and the report are written before the state file is saved: if either
+    // cannot be written (a full disk), the replay fails and the state stays as it was, so a rerun
+    // reads the same files and finds the same findings instead of skipping them.
+    beforeCommit: async (s) => {
+      progress.done();
+      await qfile?.close();
+      if (reportFile && isReadable(s)) {
+        s.state = stateArg;
+        reportSize = await reportFile.write(
+          renderReport({
+            summary: s,
+            rules: ctx.rules,
+            generatedAt: new Date(),
+            inputs: positionals,
+            version: version(),
+          }),
+        );
+      }
+    },
   };
   const source = str('source');
   if (source !== undefined) opts.source = source as SourceId;
@@ -420,8 +450,6 @@ async function replayCommand(argv: readonly string[], ctx: Ctx): Promise<number>
     }
     throw err;
   }
-  progress.done();
-  await qfile?.close();
   summary.state = stateArg;
 
   // Warnings, on stderr.
@@ -462,7 +490,7 @@ async function replayCommand(argv: readonly string[], ctx: Ctx): Promise<number>
       `rule ${e.ruleId} failed on ${plural(e.count, 'event')} (first: event ${e.eventId}): ${e.message}`,
     );
   }
-  const readable = summary.eventsNormalized > 0 || summary.skipped > 0 || summary.duplicates > 0;
+  const readable = isReadable(summary);
   if (!readable && (summary.fileProblems.length > 0 || summary.quarantined > 0)) {
     say(
       ctx,
@@ -493,16 +521,8 @@ async function replayCommand(argv: readonly string[], ctx: Ctx): Promise<number>
     text += `\n${summaryBlock(summary, st)}`;
     ctx.out.write(text);
   }
-  if (reportFile) {
-    const html = renderReport({
-      summary,
-      rules: ctx.rules,
-      generatedAt: new Date(),
-      inputs: positionals,
-      version: version(),
-    });
-    const size = await reportFile.write(html);
-    say(ctx, `report written to ${reportFile.shown} (${bytes(size)})`);
+  if (reportFile && reportSize !== undefined) {
+    say(ctx, `report written to ${reportFile.shown} (${bytes(reportSize)})`);
   }
   if (failOn !== undefined) {
     const hit = summary.findings.filter((f) => severityRank(f.severity) >= severityRank(failOn)).length;

@@ -113,6 +113,12 @@ export interface ReplayOptions {
   onProgress?: ((p: ReplayProgress) => void) | undefined;
   /** Keep the events the findings' evidence names, raw records included, in `evidenceEvents` (for a report). */
   keepEvidence?: boolean | undefined;
+  /**
+   * Called once everything is read and detected, before the state file is saved: write what must not
+   * be lost here (the quarantine file, a report). If it throws, the state file is left as it was, so
+   * a rerun reads the same files again and finds the same findings.
+   */
+  beforeCommit?: ((summary: ReplaySummary) => Promise<void>) | undefined;
 }
 
 /** Everything a replay did, for the closing summary. */
@@ -254,6 +260,9 @@ export async function replay(paths: readonly string[], opts: ReplayOptions = {})
       globals: opts.globals,
     });
     await run(paths, opts, cwd, batchSize, sampleCap, store, detector, summary);
+    summary.elapsedMs = performance.now() - started;
+    await opts.beforeCommit?.(summary);
+    await store.flush();
     ok = true;
   } finally {
     if (own) {
@@ -449,7 +458,7 @@ async function run(
     });
   }
   if (markers.length) await store.write(markers, lastEvent);
-  await store.flush();
+  // Saved by the caller (replay), after beforeCommit.
 
   summary.findings = [...findings.values()].sort(compareFindings);
   summary.newFindings = created.size;

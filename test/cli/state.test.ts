@@ -1,9 +1,12 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { EmbeddedStateStore } from '#shared/state/embedded';
 import { DAY1, DAY2, UAL, cleanupTempDirs, inboxRule, jsonl, lines, run, tempDir, write } from './helpers';
 
 afterAll(cleanupTempDirs);
+
+const TRIPLINE = join(__dirname, '..', '..', 'bin', 'tripline.cjs');
 
 const brute = (stdout: string) => lines(stdout).filter((l) => /^MEDIUM\s+test-brute-force/.test(l));
 
@@ -106,6 +109,43 @@ describe('state file', () => {
     const cwd = tempDir();
     await run(['replay', DAY1, '--state', ':memory:'], { cwd });
     expect(existsSync(join(cwd, '.tripline'))).toBe(false);
+  });
+
+  // A disk that fills up mid-run, for real: the CLI runs under a file size limit (`ulimit -f`, in KiB)
+  // small enough for the state file and too small for the quarantine file or the report, so writing
+  // them fails with EFBIG as a full disk fails with ENOSPC.
+  const limited = (kib: number, args: string[]) =>
+    spawnSync('bash', ['-c', `ulimit -f ${kib}; exec node "$0" "$@"`, TRIPLINE, ...args], {
+      encoding: 'utf8',
+      env: { ...process.env, NO_COLOR: '1' },
+    });
+
+  it('a quarantine file that cannot be written loses nothing: exit 2, the state is left as it was, a rerun finds the finding', async () => {
+    const dir = tempDir();
+    const state = join(dir, 'state.json');
+    const junk = Array.from({ length: 300 }, (_, i) => `{broken record ${i} of a damaged export}`);
+    const logs = write(dir, 'ual.jsonl', `${readFileSync(UAL, 'utf8').trimEnd()}\n${junk.join('\n')}\n`);
+    const full = limited(8, ['replay', logs, '--state', state, '--quarantine', join(dir, 'q.jsonl')]);
+    expect(full.status).toBe(2);
+    expect(full.stderr).toContain(`cannot write the quarantine file ${join(dir, 'q.jsonl')}: EFBIG`);
+    expect(full.stderr).toContain('The state file was left as it was');
+    expect(existsSync(state)).toBe(false);
+    const again = await run(['replay', logs, '--state', state, '--format', 'jsonl']);
+    expect(again.code).toBe(0);
+    expect(again.stderr).not.toContain('already replayed');
+    expect(lines(again.stdout)).toHaveLength(1);
+  });
+
+  it('a report that cannot be written leaves an existing state file as it was', async () => {
+    const dir = tempDir();
+    const state = join(dir, 'state.json');
+    await run(['replay', DAY1, '--state', state]);
+    const before = readFileSync(state);
+    const r = limited(8, ['replay', DAY2, '--state', state, '--report', join(dir, 'report.html')]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain(`cannot write the report to ${join(dir, 'report.html')}: EFBIG`);
+    expect(readFileSync(state)).toEqual(before);
+    expect(brute((await run(['replay', DAY2, '--state', state])).stdout)).toHaveLength(1);
   });
 
   it('a locked state file: exit 2, the message names the file and what to do', async () => {
