@@ -219,6 +219,8 @@ export interface SignInSpec {
   place: GeoPlace;
   isInteractive?: boolean;
   mfa?: boolean;
+  /** status.additionalDetails of an MFA success (default: satisfied by a claim in the token). */
+  mfaDetails?: string;
   authenticationProtocol?: string;
   risk?: 'none' | 'low' | 'medium' | 'high';
 }
@@ -253,7 +255,8 @@ export function entraSignIn(rng: Rng, s: SignInSpec): Record<string, unknown> {
   ];
   const status: Record<string, unknown> = { errorCode: s.errorCode };
   if (failed) status.failureReason = reason;
-  else if (s.mfa) status.additionalDetails = 'MFA requirement satisfied by claim in the token';
+  else if (s.mfa)
+    status.additionalDetails = s.mfaDetails ?? 'MFA requirement satisfied by claim in the token';
   const properties: Record<string, unknown> = {
     id,
     createdDateTime: created,
@@ -1044,6 +1047,11 @@ export interface CorpusFile {
   path: string;
   records: number;
   bytes: number;
+  /**
+   * 0-based line numbers of the records the attack campaigns planted; every other line is benign
+   * traffic. The bench's noise figure counts findings none of whose evidence is planted.
+   */
+  planted: number[];
 }
 
 const BENCH_TENANT = '5b1c9e7a-2f44-4d0b-9b7e-3e8a61c0d2f5';
@@ -1192,7 +1200,7 @@ const CT_CALLS: Array<{
 
 /** Attacker activity laid over the background: a time window and what happens in it. */
 interface Campaign {
-  kind: 'spray' | 'brute' | 'oauth' | 'workspace-consent' | 'trail';
+  kind: 'spray' | 'brute' | 'oauth' | 'workspace-consent' | 'trail' | 'secrets' | 'mfa';
   from: number;
   to: number;
   ip: string;
@@ -1210,6 +1218,17 @@ interface BenchWorld {
   ips: string[];
   awsPrincipals: CtIdentity[];
   awsIps: string[];
+  /**
+   * The addresses each AWS principal calls from: an instance leaves through its one egress, a
+   * person or a CI runner through a few.
+   */
+  awsHomeIps: string[][];
+  /** The deployment pipeline's roles: the only principals that change Lambda code. */
+  ciPrincipals: CtIdentity[];
+  /** An application role that invokes Bedrock models in its two regions. */
+  modelApp: CtIdentity;
+  /** Records written by an attack campaign (and the suspicious inbox rules), by identity. */
+  planted: WeakSet<object>;
   wsUsers: Array<{ email: string; profileId: string }>;
   graphSp: string;
   /** Users who read mail through the sanctioned CRM app. */
@@ -1272,6 +1291,32 @@ function benchWorld(
     awsIps.push(
       `${rng.pick([3, 18, 34, 44, 52, 54])}.${rng.int(1, 254)}.${rng.int(0, 255)}.${rng.int(1, 254)}`,
     );
+  const awsHomeIps = awsPrincipals.map((p) => {
+    const instance = /\/i-[0-9a-f]+$/.test(String(p.arn));
+    if (instance)
+      return [
+        rng.chance(0.5) ? `10.${rng.int(0, 255)}.${rng.int(0, 255)}.${rng.int(1, 254)}` : rng.pick(awsIps),
+      ];
+    return [rng.pick(awsIps), rng.pick(awsIps), rng.pick(awsIps)];
+  });
+  const ciPrincipals = [0, 1].map((i) =>
+    assumedRoleIdentity(
+      BENCH_ACCOUNT,
+      `ci-deploy-${i}`,
+      `GitHubActions-${rng.digits(10)}`,
+      `AROA${rng.chars(17, UPPER_ALNUM)}`,
+      `ASIA${rng.chars(16, UPPER_ALNUM)}`,
+      start,
+    ),
+  );
+  const modelApp = assumedRoleIdentity(
+    BENCH_ACCOUNT,
+    'assistant-api',
+    `i-0${rng.hex(16)}`,
+    `AROA${rng.chars(17, UPPER_ALNUM)}`,
+    `ASIA${rng.chars(16, UPPER_ALNUM)}`,
+    start,
+  );
   const wsUsers: Array<{ email: string; profileId: string }> = [];
   for (let i = 0; i < Math.max(50, Math.floor(nUsers / 5)); i++)
     wsUsers.push({ email: `u${i}@fabrikam-labs.com`, profileId: rng.digits(21) });
@@ -1324,7 +1369,24 @@ function benchWorld(
   });
   add('workspace-consent', 8 * HOUR, 30 * MINUTE, share('workspace', 30 * MINUTE, 3), () => undefined);
   add('trail', 12 * HOUR, 10 * MINUTE, share('cloudtrail', 10 * MINUTE, 3), () => undefined);
-  return { users, ips, awsPrincipals, awsIps, wsUsers, graphSp: rng.guid(), crmUsers, campaigns };
+  // A leaked access key: about 30 calls in 10 minutes sweeping services, then reading secrets.
+  add('secrets', 24 * HOUR, 10 * MINUTE, share('cloudtrail', 10 * MINUTE, 30), () => undefined);
+  // MFA fatigue: about 8 prompts refused within 8 minutes, sometimes one approved.
+  add('mfa', 24 * HOUR, 8 * MINUTE, share('signin', 8 * MINUTE, 8), (c) => c.targets.push(victim()));
+  return {
+    users,
+    ips,
+    awsPrincipals,
+    awsIps,
+    awsHomeIps,
+    ciPrincipals,
+    modelApp,
+    planted: new WeakSet(),
+    wsUsers,
+    graphSp: rng.guid(),
+    crmUsers,
+    campaigns,
+  };
 }
 
 function activeCampaign(
@@ -1339,10 +1401,32 @@ function activeCampaign(
   return undefined;
 }
 
-const SIGNIN_CAMPAIGNS: ReadonlySet<Campaign['kind']> = new Set(['spray', 'brute']);
+const SIGNIN_CAMPAIGNS: ReadonlySet<Campaign['kind']> = new Set(['spray', 'brute', 'mfa']);
 const M365_CAMPAIGNS: ReadonlySet<Campaign['kind']> = new Set(['oauth']);
 const WS_CAMPAIGNS: ReadonlySet<Campaign['kind']> = new Set(['workspace-consent']);
-const CT_CAMPAIGNS: ReadonlySet<Campaign['kind']> = new Set(['trail']);
+const CT_CAMPAIGNS: ReadonlySet<Campaign['kind']> = new Set(['trail', 'secrets']);
+
+/** Marks a record as written by an attack campaign. */
+function plant<T extends object>(w: BenchWorld, rec: T): T {
+  w.planted.add(rec);
+  return rec;
+}
+
+/** What the leaked key of a secrets campaign sweeps before reading secrets. */
+const SWEEP: Array<[string, string]> = [
+  ['iam.amazonaws.com', 'ListUsers'],
+  ['s3.amazonaws.com', 'ListBuckets'],
+  ['ec2.amazonaws.com', 'DescribeInstances'],
+  ['lambda.amazonaws.com', 'ListFunctions20150331'],
+  ['rds.amazonaws.com', 'DescribeDBInstances'],
+  ['secretsmanager.amazonaws.com', 'ListSecrets'],
+  ['ssm.amazonaws.com', 'DescribeParameters'],
+  ['dynamodb.amazonaws.com', 'ListTables'],
+  ['sns.amazonaws.com', 'ListTopics'],
+  ['sqs.amazonaws.com', 'ListQueues'],
+  ['kms.amazonaws.com', 'ListKeys'],
+  ['organizations.amazonaws.com', 'DescribeOrganization'],
+];
 
 function userAt(w: BenchWorld, i: number): DirectoryUser {
   return w.users[i] ?? (w.users[0] as DirectoryUser);
@@ -1395,9 +1479,31 @@ function benchRecord(
   switch (source) {
     case 'signin': {
       const c = activeCampaign(w, SIGNIN_CAMPAIGNS, t, rng);
+      if (c?.kind === 'mfa') {
+        // Prompts pushed from the attacker's browser; now and then the user gives in.
+        const approved = rng.chance(0.1);
+        return plant(
+          w,
+          entraSignIn(rng, {
+            time: t,
+            tenantId: BENCH_TENANT,
+            user: userAt(w, c.targets[0] ?? 0),
+            app: SIGNIN_APPS[1] as { id: string; name: string },
+            resource: EXO,
+            ip: c.ip,
+            errorCode: approved ? 0 : 500121,
+            clientAppUsed: 'Browser',
+            userAgent: BROWSER_UA,
+            device: { operatingSystem: 'Windows10', browser: 'Chrome 133.0.0' },
+            place: rng.pick(PLACES),
+            mfa: approved,
+            mfaDetails: 'MFA completed in Azure AD',
+          }),
+        );
+      }
       const fail = c !== undefined || rng.chance(0.03);
       const target = c ? userAt(w, rng.pick(c.targets)) : user;
-      return entraSignIn(rng, {
+      const signIn = entraSignIn(rng, {
         time: t,
         tenantId: BENCH_TENANT,
         user: target,
@@ -1414,13 +1520,14 @@ function benchRecord(
         mfa: !fail && rng.chance(0.7),
         authenticationProtocol: c ? 'ropc' : 'none',
       });
+      return c ? plant(w, signIn) : signIn;
     }
     case 'audit': {
       // The consent that opens an oauth campaign, written once, near its start.
       for (const c of w.campaigns) {
         if (c.kind === 'oauth' && !c.done && t >= c.from - 10 * MINUTE && c.app) {
           c.done = true;
-          return entraUserConsent(rng, {
+          const consent = entraUserConsent(rng, {
             time: t,
             tenantId: BENCH_TENANT,
             user: userAt(w, c.targets[0] ?? 0),
@@ -1435,6 +1542,8 @@ function benchRecord(
             graphServicePrincipalId: w.graphSp,
             scopes: ['Mail.ReadWrite', 'Files.Read.All', 'offline_access', 'User.Read'],
           });
+          for (const r of consent) plant(w, r);
+          return consent;
         }
       }
       if (rng.chance(0.01)) {
@@ -1486,36 +1595,42 @@ function benchRecord(
       if (c?.app) {
         const victim = userAt(w, c.targets[0] ?? 0);
         if (rng.chance(0.2)) {
-          return ualFileOperation(rng, {
-            time: t,
-            tenantId: BENCH_TENANT,
-            operation: 'FileDownloaded',
-            workload: 'SharePoint',
-            user: victim,
-            clientIp: '20.42.128.17',
-            siteUrl: `https://fabrikam.sharepoint.com/sites/team${rng.int(1, 80)}/`,
-            folder: 'Shared Documents/General',
-            fileName: `doc-${rng.hex(6)}.xlsx`,
-            fileSize: rng.int(12_000, 3_000_000),
-            applicationId: c.app.appId,
-            userAgent: 'python-requests/2.31.0',
-            siteId: rng.guid(),
-            webId: rng.guid(),
-            listId: rng.guid(),
-            appAccessContext: {
-              ClientAppId: c.app.appId,
-              ClientAppName: c.app.name,
-              CorrelationId: rng.guid(),
-            },
-          });
+          return plant(
+            w,
+            ualFileOperation(rng, {
+              time: t,
+              tenantId: BENCH_TENANT,
+              operation: 'FileDownloaded',
+              workload: 'SharePoint',
+              user: victim,
+              clientIp: '20.42.128.17',
+              siteUrl: `https://fabrikam.sharepoint.com/sites/team${rng.int(1, 80)}/`,
+              folder: 'Shared Documents/General',
+              fileName: `doc-${rng.hex(6)}.xlsx`,
+              fileSize: rng.int(12_000, 3_000_000),
+              applicationId: c.app.appId,
+              userAgent: 'python-requests/2.31.0',
+              siteId: rng.guid(),
+              webId: rng.guid(),
+              listId: rng.guid(),
+              appAccessContext: {
+                ClientAppId: c.app.appId,
+                ClientAppName: c.app.name,
+                CorrelationId: rng.guid(),
+              },
+            }),
+          );
         }
-        return mailRead(
-          rng,
-          t,
-          victim,
-          { appId: c.app.appId, clientAppId: c.app.appId, info: 'Client=REST;Client=RESTSystem;;' },
-          '20.42.128.17',
-          true,
+        return plant(
+          w,
+          mailRead(
+            rng,
+            t,
+            victim,
+            { appId: c.app.appId, clientAppId: c.app.appId, info: 'Client=REST;Client=RESTSystem;;' },
+            '20.42.128.17',
+            true,
+          ),
         );
       }
       if (rng.chance(0.25)) {
@@ -1538,8 +1653,9 @@ function benchRecord(
         });
       }
       if (rng.chance(0.01)) {
+        // A third of these rules are the attacker's: named '.', forwarding outside (planted).
         const forward = rng.chance(0.3);
-        return ualExchangeCmdlet(rng, {
+        const cmdlet = ualExchangeCmdlet(rng, {
           time: t,
           tenantId: BENCH_TENANT,
           orgName: BENCH_ORG,
@@ -1559,6 +1675,7 @@ function benchRecord(
           server: `BN0PR04MB${rng.int(1000, 9999)}`,
           sessionId: rng.guid(),
         });
+        return forward ? plant(w, cmdlet) : cmdlet;
       }
       const crm = w.crmUsers.has(ui) && rng.chance(0.5);
       const client = crm
@@ -1567,22 +1684,79 @@ function benchRecord(
       return mailRead(rng, t, user, client, crm ? '52.168.10.20' : ip, crm || rng.chance(0.4));
     }
     case 'cloudtrail': {
-      const identity = rng.pick(w.awsPrincipals);
+      const pi = rng.int(0, w.awsPrincipals.length - 1);
+      const identity = w.awsPrincipals[pi] as CtIdentity;
       const c = activeCampaign(w, CT_CAMPAIGNS, t, rng);
+      if (c?.kind === 'secrets') {
+        // The leaked key is the first IAM user's; it sweeps services, then reads every secret.
+        const sweep = rng.chance(0.5);
+        const [eventSource, eventName] = sweep
+          ? rng.pick(SWEEP)
+          : ['secretsmanager.amazonaws.com', 'GetSecretValue'];
+        return plant(
+          w,
+          cloudTrailRecord(rng, {
+            time: t,
+            account: BENCH_ACCOUNT,
+            region: 'us-east-1',
+            eventSource,
+            eventName,
+            identity: w.awsPrincipals[0] as CtIdentity,
+            sourceIp: c.ip,
+            userAgent: ATTACKER_UA,
+            requestParameters: sweep ? null : { secretId: `prod/app-${rng.int(1, 40)}` },
+            readOnly: true,
+            ...(sweep && rng.chance(0.3) ? { errorCode: 'AccessDenied' } : {}),
+          }),
+        );
+      }
       if (c) {
+        return plant(
+          w,
+          cloudTrailRecord(rng, {
+            time: t,
+            account: BENCH_ACCOUNT,
+            region: 'us-east-1',
+            eventSource: 'cloudtrail.amazonaws.com',
+            eventName: rng.pick(['StopLogging', 'DeleteTrail', 'GetTrailStatus', 'DescribeTrails']),
+            identity,
+            sourceIp: c.ip,
+            userAgent: ATTACKER_UA,
+            requestParameters: {
+              name: `arn:aws:cloudtrail:us-east-1:${BENCH_ACCOUNT}:trail/trail-${rng.int(1, 3)}`,
+            },
+            readOnly: false,
+          }),
+        );
+      }
+      if (rng.chance(0.002)) {
+        // The pipeline deploys a function; only its roles ever change Lambda code.
         return cloudTrailRecord(rng, {
           time: t,
           account: BENCH_ACCOUNT,
           region: 'us-east-1',
-          eventSource: 'cloudtrail.amazonaws.com',
-          eventName: rng.pick(['StopLogging', 'DeleteTrail', 'GetTrailStatus', 'DescribeTrails']),
-          identity,
-          sourceIp: c.ip,
-          userAgent: ATTACKER_UA,
-          requestParameters: {
-            name: `arn:aws:cloudtrail:us-east-1:${BENCH_ACCOUNT}:trail/trail-${rng.int(1, 3)}`,
-          },
+          eventSource: 'lambda.amazonaws.com',
+          eventName: 'UpdateFunctionCode20150331v2',
+          identity: rng.pick(w.ciPrincipals),
+          sourceIp: w.awsIps[0] as string,
+          userAgent: SDK_UAS[0] as string,
+          requestParameters: { functionName: `svc-${rng.int(1, 60)}`, publish: true },
           readOnly: false,
+        });
+      }
+      if (rng.chance(0.003)) {
+        // The assistant API invokes its model in its two regions.
+        return cloudTrailRecord(rng, {
+          time: t,
+          account: BENCH_ACCOUNT,
+          region: rng.pick(['us-east-1', 'us-west-2']),
+          eventSource: 'bedrock.amazonaws.com',
+          eventName: 'InvokeModel',
+          identity: w.modelApp,
+          sourceIp: `10.1.${rng.int(0, 3)}.17`,
+          userAgent: SDK_UAS[0] as string,
+          requestParameters: { modelId: 'anthropic.claude-3-haiku-20240307-v1:0' },
+          readOnly: true,
         });
       }
       const call = rng.pick(CT_CALLS);
@@ -1593,7 +1767,7 @@ function benchRecord(
         eventSource: call.source,
         eventName: call.name,
         identity,
-        sourceIp: rng.pick(w.awsIps),
+        sourceIp: rng.pick(w.awsHomeIps[pi] ?? w.awsIps),
         userAgent: rng.pick(SDK_UAS),
         requestParameters: call.params(rng),
         readOnly: call.readOnly,
@@ -1623,7 +1797,7 @@ function benchRecord(
       const u = rng.pick(w.wsUsers);
       const c = activeCampaign(w, WS_CAMPAIGNS, t, rng);
       if (c || rng.chance(0.05)) {
-        return workspaceAuthorize(rng, {
+        const auth = workspaceAuthorize(rng, {
           time: t,
           customerId: BENCH_CUSTOMER,
           email: u.email,
@@ -1635,6 +1809,7 @@ function benchRecord(
             ? ['https://mail.google.com/', 'https://www.googleapis.com/auth/drive']
             : ['https://www.googleapis.com/auth/calendar.readonly', 'openid'],
         });
+        return c ? plant(w, auth) : auth;
       }
       const fail = rng.chance(0.04);
       return workspaceLogin(rng, {
@@ -1679,11 +1854,13 @@ export async function generateCorpus(outDir: string, opts: CorpusOptions = {}): 
     let written = 0;
     let bytes = 0;
     let buf = '';
+    const planted: number[] = [];
     const step = span / n;
     for (let i = 0; written < n; i++) {
       const t = Math.floor(start + i * step + rng.next() * step);
       const r = benchRecord(rng, w, source, t);
       for (const one of Array.isArray(r) ? r : [r]) {
+        if (w.planted.has(one)) planted.push(written);
         const line = `${JSON.stringify(one)}\n`;
         buf += line;
         bytes += Buffer.byteLength(line);
@@ -1696,7 +1873,7 @@ export async function generateCorpus(outDir: string, opts: CorpusOptions = {}): 
     }
     stream.write(buf);
     await new Promise<void>((res, rej) => stream.end((err?: Error | null) => (err ? rej(err) : res())));
-    out.push({ source, path, records: written, bytes });
+    out.push({ source, path, records: written, bytes, planted });
   }
   return out;
 }

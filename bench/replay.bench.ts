@@ -9,14 +9,17 @@
  *    JSON-lines file per source, from the same builders as the examples: CloudTrail 40 %, M365
  *    unified audit log 30 %, Entra sign-ins 20 %, Entra audit 5 %, Workspace 5 %; 5,000 users,
  *    500 addresses, 200 AWS principals, with a small share of failures and attacker behaviour
- *    (sprays, brute force, risky consents, third-party mail and file reads, CloudTrail stopped) so
- *    the stateful rules do real work.
+ *    (sprays, brute force, MFA fatigue, risky consents, third-party mail and file reads, CloudTrail
+ *    stopped, a leaked key sweeping services and reading secrets) so the stateful rules do real
+ *    work. The generator records which lines the campaigns planted.
  * 2. parse: reads the files and JSON.parse-s every line (the floor any replay pays).
  * 3. replay: over the parsed records, normalize every record, sort the events by time, and run
  *    every shipped rule (ALL_RULES) through the Detector with the embedded state store in memory,
  *    in batches of 5,000 events, as `tripline replay` does.
+ * 4. noise: the findings of the first replay that no planted record took part in, per 1,000 benign
+ *    events, per rule and in total (budget: at most 1 per 1,000; bench/noise.ts).
  * Both are warmed up on a slice first, then each runs three times and the medians are reported. Progress goes to stderr; the last stdout line is one JSON
- * object: {"events", "parseEventsPerSec", "replayEventsPerSec", "ratio", ...}.
+ * object: {"events", "parseEventsPerSec", "replayEventsPerSec", "ratio", "noisePer1kBenign", ...}.
  */
 import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
@@ -30,6 +33,8 @@ import { measureAws } from './aws';
 import { costPerMillionEvents } from './cost';
 import { CORPUS_MIX, generateCorpus } from './generate';
 import type { CorpusFile } from './generate';
+import { noiseOf, plantedEventIds } from './noise';
+import type { Finding } from '../shared/engine/findings';
 
 const BATCH = 5000;
 const WARMUP_RECORDS = 10_000;
@@ -73,7 +78,7 @@ interface Manifest {
 /** The corpus for (seed, records), generated unless bench/.out already holds it. */
 async function corpus(seed: string, records: number): Promise<CorpusFile[]> {
   const manifestPath = join(OUT, 'manifest.json');
-  const version = 2;
+  const version = 3;
   const here = (files: CorpusFile[]) => files.map((f) => ({ ...f, path: join(OUT, basename(f.path)) }));
   if (existsSync(manifestPath)) {
     const m = JSON.parse(readFileSync(manifestPath, 'utf8')) as Manifest;
@@ -130,6 +135,8 @@ function parseFile(path: string, into: unknown[], limit = Infinity): number {
 }
 
 interface ReplayResult {
+  /** Every finding of the run in its final state. */
+  all: Finding[];
   events: number;
   quarantined: number;
   findings: number;
@@ -159,6 +166,7 @@ async function replayRecords(records: readonly unknown[], progress: boolean): Pr
   const store = await EmbeddedStateStore.open(':memory:');
   const detector = new Detector({ rules: ALL_RULES, store });
   const ids = new Set<string>();
+  const all = new Map<string, Finding>();
   const byRule: Record<string, number> = {};
   let updated = 0;
   let stateReads = 0;
@@ -171,6 +179,7 @@ async function replayRecords(records: readonly unknown[], progress: boolean): Pr
       if (!ids.has(f.id)) byRule[f.ruleId] = (byRule[f.ruleId] ?? 0) + 1;
       ids.add(f.id);
     }
+    for (const f of [...r.findings, ...r.updated]) all.set(f.id, f);
     updated += r.updated.length;
     stateReads += r.stats.stateReads;
     stateWrites += r.stats.stateWrites;
@@ -181,6 +190,7 @@ async function replayRecords(records: readonly unknown[], progress: boolean): Pr
   const t2 = performance.now();
   await store.close();
   return {
+    all: [...all.values()],
     events: total,
     quarantined,
     findings: ids.size,
@@ -242,6 +252,10 @@ async function main(): Promise<void> {
   const parseCpuMs = median(parseCpu);
   const replayCpuMs = median(replayRuns.map((x) => x.cpuMs));
 
+  const noise = noiseOf(r.all, plantedEventIds(files), r.events);
+  log(
+    `noise: ${noise.noisePer1kBenign} findings per 1,000 benign events (${noise.benignEvents} benign, ${noise.plantedEvents} planted); by rule ${JSON.stringify(noise.noisePer1kByRule)}`,
+  );
   const mem = process.memoryUsage();
   const parseEventsPerSec = Math.round(parsed.length / (parseMs / 1000));
   const replayEventsPerSec = Math.round(r.events / (replayMs / 1000));
@@ -267,6 +281,11 @@ async function main(): Promise<void> {
     batchSize: BATCH,
     findings: r.findings,
     findingsByRule: r.byRule,
+    noisePer1kBenign: noise.noisePer1kBenign,
+    noisePer1kByRule: noise.noisePer1kByRule,
+    noiseFindingsByRule: noise.noiseByRule,
+    plantedFindingsByRule: noise.plantedFindingsByRule,
+    benignEvents: noise.benignEvents,
     findingUpdates: r.updated,
     quarantined: r.quarantined,
     ruleErrors: r.ruleErrors,

@@ -195,7 +195,8 @@ Examples:
 export function rulesHelp(): string {
   return `Usage: tripline rules [flags]
 
-Lists the detections Tripline runs: id, severity, kind, MITRE ATT&CK techniques and title.
+Lists the detections Tripline runs: id, severity, kind, MITRE ATT&CK techniques and title, then
+the catalogue entries no event rule covers, with their ATT&CK techniques and the reason.
 
 Flags:
 ${flagLines(RULES_FLAGS)}

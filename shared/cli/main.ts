@@ -20,6 +20,7 @@ import type { SourceId } from '../events/types';
 import { replay } from '../replay/replay';
 import type { QuarantineEntry, ReplayOptions, ReplaySummary } from '../replay/replay';
 import { renderReport } from '../report/html';
+import { NOT_COVERED } from '../rules/catalogue';
 import { ALL_RULES } from '../rules/index';
 import { StateStoreError } from '../state/port';
 import { UsageError, closest, parseArgs } from './args';
@@ -47,6 +48,7 @@ import {
   summaryBlock,
   summaryLine,
 } from './render';
+import { renderTable } from './table';
 
 /** Exit codes. */
 export const EXIT = {
@@ -235,6 +237,8 @@ function rulesCommand(argv: readonly string[], ctx: Ctx): number {
     );
   }
   const rules = [...ctx.rules].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  // The catalogue entries no event rule covers belong to the shipped catalogue, not to a test's rules.
+  const notCovered = ctx.rules === ALL_RULES ? NOT_COVERED : [];
   if (flags.get('format') === 'jsonl') {
     let text = '';
     for (const r of rules) {
@@ -248,6 +252,9 @@ function rulesCommand(argv: readonly string[], ctx: Ctx): number {
         description: r.description,
       })}\n`;
     }
+    for (const n of notCovered) {
+      text += `${JSON.stringify({ id: n.id, status: n.status, attack: n.attack, behaviour: n.behaviour, reason: n.reason })}\n`;
+    }
     ctx.out.write(text);
     return EXIT.OK;
   }
@@ -256,8 +263,24 @@ function rulesCommand(argv: readonly string[], ctx: Ctx): number {
     say(ctx, 'no rules are registered in this build.');
     return EXIT.OK;
   }
-  ctx.out.write(rulesTable(rules, st, ctx.stdoutTTY ? ctx.columns : undefined));
+  const width = ctx.stdoutTTY ? ctx.columns : undefined;
+  ctx.out.write(rulesTable(rules, st, width));
   ctx.out.write(`\n${plural(rules.length, 'rule')}.\n`);
+  if (notCovered.length) {
+    ctx.out.write(`\nCatalogue entries no event rule covers (docs/coverage.md):\n\n`);
+    ctx.out.write(
+      renderTable(
+        [
+          { header: 'ID' },
+          { header: 'STATUS' },
+          { header: 'ATT&CK', max: 40 },
+          { header: 'REASON', max: 240, min: 30 },
+        ],
+        notCovered.map((n) => [n.id, n.status, n.attack.join(', '), n.reason]),
+        { headerStyle: st.bold, width },
+      ),
+    );
+  }
   return EXIT.OK;
 }
 

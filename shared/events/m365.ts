@@ -6,7 +6,7 @@
  * SessionId / OperationProperties; Entra ActorIpAddress, ApplicationId, ExtendedProperties,
  * ModifiedProperties[{Name, NewValue, OldValue}], LogonError, ErrorNumber), which is also the
  * `AuditData` of Search-UnifiedAuditLog and Purview exports. Panther's lower-cased keys
- * (`operation`, `userid`, ...) are read too.
+ * (`operation`, `userid`, ...) are read too, put back into the API's spelling first.
  */
 import { grantApp } from './consent';
 import {
@@ -77,7 +77,73 @@ const FIELDS = [
   'UserType',
 ] as const;
 const PASCAL: Keys = Object.fromEntries(FIELDS.map((k) => [k, k])) as Keys;
-const LOWER: Keys = Object.fromEntries(FIELDS.map((k) => [k, k.toLowerCase()])) as Keys;
+
+/**
+ * Unified audit log field names beyond FIELDS that rules and evidence read, so a record whose keys
+ * a pipeline lower-cased (Panther: `operation`, `userid`, `organizationname`) is read back into the
+ * API's spelling, and `raw` looks the same whichever way the log was collected.
+ */
+const MORE_FIELDS = [
+  'OrganizationName',
+  'OriginatingServer',
+  'ExternalAccess',
+  'MailboxOwnerUPN',
+  'MailboxOwnerSid',
+  'MailboxOwnerMasterAccountSid',
+  'MailboxGuid',
+  'LogonType',
+  'InternalLogonType',
+  'LogonUserSid',
+  'ClientInfoString',
+  'ClientProcessName',
+  'ClientVersion',
+  'Folders',
+  'Folder',
+  'AffectedItems',
+  'Item',
+  'Items',
+  'OperationCount',
+  'ItemType',
+  'SourceFileName',
+  'SourceFileExtension',
+  'SourceRelativeUrl',
+  'SiteUrl',
+  'Site',
+  'WebId',
+  'ListId',
+  'ListItemUniqueId',
+  'EventSource',
+  'Target',
+  'Actor',
+  'ActorContextId',
+  'TargetContextId',
+  'InterSystemsId',
+  'IntraSystemId',
+  'SupportTicketId',
+  'AzureActiveDirectoryEventType',
+  'AppAccessContext',
+  'AppPoolName',
+  'TargetUserOrGroupName',
+  'TargetUserOrGroupType',
+  'EventData',
+  'Version',
+  'CorrelationId',
+  'DeviceDisplayName',
+  'Members',
+  'TeamName',
+  'ChannelName',
+  'CommunicationType',
+];
+const TO_PASCAL: ReadonlyMap<string, string> = new Map(
+  [...FIELDS, ...MORE_FIELDS].map((k) => [k.toLowerCase(), k]),
+);
+
+/** The record with Panther-style lower-cased top-level keys put back into the API's spelling. */
+export function pascalUal(rec: Obj): Obj {
+  const out: Obj = {};
+  for (const k in rec) out[TO_PASCAL.get(k) ?? k] = rec[k];
+  return out;
+}
 
 /** AuditLogRecordType names for the record types detections meet most ("AuditLogRecordType"). */
 const RECORD_TYPES: Readonly<Record<number, string>> = {
@@ -157,8 +223,9 @@ function targetDisplayName(list: unknown): string | undefined {
  * Normalizes one unified audit log record. Entra operations ("Add member to role.") lose their
  * trailing '.' so rules share Graph's vocabulary; IP addresses lose port and brackets.
  */
-export function normalizeM365(rec: Obj, ctx: NormalizeContext = {}): NormalizeResult {
-  const K = rec.Operation === undefined && rec.operation !== undefined ? LOWER : PASCAL;
+export function normalizeM365(input: Obj, ctx: NormalizeContext = {}): NormalizeResult {
+  const rec = input.Operation === undefined && input.operation !== undefined ? pascalUal(input) : input;
+  const K = PASCAL;
   const t = requireTime(rec[K.CreationTime], 'CreationTime');
   if ('reason' in t) return fail(t.reason);
   let action = str(rec[K.Operation]);
@@ -177,6 +244,13 @@ export function normalizeM365(rec: Obj, ctx: NormalizeContext = {}): NormalizeRe
   pairsToParams(params, rec[K.ModifiedProperties], 'Name', 'NewValue');
   pairsToParams(params, rec[K.ExtendedProperties], 'Name', 'Value');
   pairsToParams(params, rec[K.OperationProperties], 'Name', 'Value');
+  if (rec !== input) {
+    // Pipelines that lower-case keys may lower-case the pairs too.
+    pairsToParams(params, rec[K.Parameters], 'name', 'value');
+    pairsToParams(params, rec[K.ModifiedProperties], 'name', 'newvalue');
+    pairsToParams(params, rec[K.ExtendedProperties], 'name', 'value');
+    pairsToParams(params, rec[K.OperationProperties], 'name', 'value');
+  }
   if (workload === 'AzureActiveDirectory') mergeAdditionalDetails(params);
   setParam(params, 'LogonError', rec[K.LogonError]);
 

@@ -4,7 +4,15 @@
  */
 
 /** Where an event came from. */
-export type SourceId = 'aws.cloudtrail' | 'entra.audit' | 'entra.signin' | 'm365.audit' | 'google.workspace';
+export type SourceId =
+  | 'aws.cloudtrail'
+  | 'entra.audit'
+  | 'entra.signin'
+  | 'm365.audit'
+  | 'google.workspace'
+  | 'github.audit'
+  | 'slack.audit'
+  | 'k8s.audit';
 
 export const SOURCE_IDS: readonly SourceId[] = [
   'aws.cloudtrail',
@@ -12,6 +20,9 @@ export const SOURCE_IDS: readonly SourceId[] = [
   'entra.signin',
   'm365.audit',
   'google.workspace',
+  'github.audit',
+  'slack.audit',
+  'k8s.audit',
 ];
 
 export type Outcome = 'success' | 'failure' | 'unknown';
@@ -69,7 +80,10 @@ export interface TriplineEvent {
    * `EARLIEST_RECORD_TIME`, `LATEST_RECORD_TIME`), so it always prints as an ISO-8601 string.
    */
   time: number;
-  /** Tenant: AWS account id, Entra tenant id, M365 OrganizationId, Google customerId. */
+  /**
+   * Tenant: AWS account id, Entra tenant id, M365 OrganizationId, Google customerId, GitHub
+   * enterprise or organization, Slack enterprise or workspace id, Kubernetes cluster.
+   */
   tenant: string;
   /** The operation as the source spells it: 'StopLogging', 'Consent to application', 'New-InboxRule', 'authorize'. */
   action: string;

@@ -115,7 +115,8 @@ function asString(v: ParamValue | undefined): string | undefined {
 export function normalizeWorkspace(rec: Obj, ctx: NormalizeContext = {}): NormalizeResult {
   const id = isObj(rec.id) ? rec.id : undefined;
   if (id === undefined) return fail('no id (the activity id object with time and applicationName)');
-  const t = requireTime(id.time, 'id.time');
+  // Flattened single events sometimes carry the time beside the id instead of inside it.
+  const t = requireTime(id.time ?? (rec.name !== undefined ? rec.time : undefined), 'id.time');
   if ('reason' in t) return fail(t.reason);
   const app = str(id.applicationName);
   if (app === undefined) return fail('no id.applicationName');

@@ -42,6 +42,9 @@ const SOURCE_NAMES: Record<SourceId, string> = {
   'entra.signin': 'Entra ID sign-ins',
   'm365.audit': 'Microsoft 365 unified audit log',
   'google.workspace': 'Google Workspace',
+  'github.audit': 'GitHub audit log',
+  'slack.audit': 'Slack audit logs',
+  'k8s.audit': 'Kubernetes audit',
 };
 
 const KIND_NAMES: Record<LinkKind, string> = { ip: 'source address', app: 'app', actor: 'actor' };

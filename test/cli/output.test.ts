@@ -211,6 +211,16 @@ describe('rules', () => {
     expect(rules.map((x) => x.id)).toEqual(TEST_RULES.map((x) => x.id).sort());
   });
 
+  it('lists the shipped rules with ATT&CK ids, then the catalogue entries no rule covers and why', async () => {
+    const r = await run(['rules'], { rules: undefined });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^inbox-hiding-rule\s+high\s+match\s+T1564\.008\s/m);
+    expect(r.stdout).toMatch(/^privileged-role-grant\s+high\s+match\s+T1098\.003\s/m);
+    expect(r.stdout).toContain('Catalogue entries no event rule covers');
+    expect(r.stdout).toMatch(/^source-silent\s+poller\s+T1562\.008\s+Silence is the absence of events/m);
+    expect(r.stdout).toMatch(/^exploitation\s+out-of-scope\s+T1189, T1190, T1203, T1210\s/m);
+  });
+
   it('the shipped catalogue lists without error', async () => {
     const r = await run(['rules', '--format', 'jsonl'], { rules: undefined });
     expect(r.code).toBe(0);

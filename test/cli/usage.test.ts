@@ -103,7 +103,7 @@ describe('bad usage exits 2 with a message that says what to do', () => {
     );
     expectUsage(
       await run(['replay', DAY1, '--source', 'entra.signins']),
-      "--source must be aws.cloudtrail, entra.audit, entra.signin, m365.audit or google.workspace, not 'entra.signins'",
+      "--source must be aws.cloudtrail, entra.audit, entra.signin, m365.audit, google.workspace, github.audit, slack.audit or k8s.audit, not 'entra.signins'",
       'Did you mean entra.signin?',
     );
   });

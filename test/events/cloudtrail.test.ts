@@ -134,11 +134,11 @@ describe('aws.cloudtrail', () => {
 
   it('says what is missing', () => {
     const { eventTime: _t, ...noTime } = rec(1);
-    expect(reasonOf(noTime)).toBe('no eventTime');
+    expect(reasonOf(noTime)).toBe('no eventTime (the record looks like a CloudTrail record)');
     expect(reasonOf({ ...rec(1), eventTime: 'last tuesday' })).toBe(
-      "unreadable eventTime 'last tuesday': expected ISO-8601, epoch or /Date(ms)/ (local times are not guessed)",
+      "unreadable eventTime 'last tuesday': expected ISO-8601, epoch or /Date(ms)/ (local times are not guessed) (the record looks like a CloudTrail record)",
     );
-    expect(reasonOf({ Records: [rec(0), noTime] })).toBe('Records[1]: no eventTime');
+    expect(reasonOf({ Records: [rec(0), noTime] })).toMatch(/^Records\[1\]: no eventTime /);
   });
 
   it('reads Panther-style lower-cased keys', () => {

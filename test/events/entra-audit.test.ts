@@ -174,6 +174,6 @@ describe('entra.audit', () => {
 
   it('says what is missing', () => {
     const { activityDateTime: _t, ...noTime } = audit(3);
-    expect(reasonOf(noTime)).toBe('no activityDateTime');
+    expect(reasonOf(noTime)).toBe('no activityDateTime (the record looks like a Graph directoryAudit)');
   });
 });

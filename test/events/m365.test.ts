@@ -196,9 +196,9 @@ describe('m365.audit', () => {
 
   it('says what is missing', () => {
     const { CreationTime: _c, ...noTime } = rec('MailItemsAccessed');
-    expect(reasonOf(noTime)).toBe('no CreationTime');
+    expect(reasonOf(noTime)).toBe('no CreationTime (the record looks like a unified audit log record)');
     expect(reasonOf({ ...rec('MailItemsAccessed'), CreationTime: '6/1/2023 1:12:18 PM' })).toBe(
-      "unreadable CreationTime '6/1/2023 1:12:18 PM': expected ISO-8601, epoch or /Date(ms)/ (local times are not guessed)",
+      "unreadable CreationTime '6/1/2023 1:12:18 PM': expected ISO-8601, epoch or /Date(ms)/ (local times are not guessed) (the record looks like a unified audit log record)",
     );
   });
 });

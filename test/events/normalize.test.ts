@@ -7,6 +7,16 @@ const audits = fixture<{ value: unknown[] }>('entra/directory-audits-page.json')
 const signins = fixture<{ records: Record<string, unknown>[] }>('entra/signins-eventhub.json');
 const ws = fixture<{ items: unknown[] }>('workspace/reports-activities-page.json');
 const ps = fixture<Record<string, unknown>[]>('m365/convertto-json.json');
+const gh = fixture<unknown[]>('../shapes/github/audit-log.json');
+const slack = fixture<{ entries: unknown[] }>('../shapes/slack/audit-logs-page.json');
+const aks = fixture<{ records: unknown[] }>('../shapes/k8s/aks-diagnostic.json');
+const gke = fixture<unknown>('../shapes/k8s/gke-audit.json');
+const sentinel = [
+  ...fixture<unknown[]>('../shapes/sentinel/signinlogs.json'),
+  ...fixture<unknown[]>('../shapes/sentinel/auditlogs.json'),
+  ...fixture<unknown[]>('../shapes/sentinel/officeactivity.json'),
+];
+const ecs = fixture<unknown[]>('../shapes/cloudtrail/elastic-ecs.json');
 
 describe('detectSource', () => {
   it('tells each source from its shape', () => {
@@ -70,7 +80,7 @@ describe('normalize', () => {
   it('reads a record as the source the caller names', () => {
     const inner = signins.records[1]!.properties;
     expect(only(inner, { source: 'entra.signin' }).source).toBe('entra.signin');
-    expect(reasonOf(inner, { source: 'aws.cloudtrail' })).toBe('no eventTime');
+    expect(reasonOf(inner, { source: 'aws.cloudtrail' })).toMatch(/^no eventTime/);
   });
 
   it('returns all events of arrays and containers, or says which record failed', () => {
@@ -127,7 +137,19 @@ describe('normalize', () => {
   });
 
   it('produces events that satisfy the contract for every source', () => {
-    const all = [...ct.Records, ...audits.value, ...signins.records, ...ps, ...ws.items];
+    const all = [
+      ...ct.Records,
+      ...audits.value,
+      ...signins.records,
+      ...ps,
+      ...ws.items,
+      ...gh,
+      ...slack.entries,
+      ...aks.records,
+      gke,
+      ...sentinel,
+      ...ecs,
+    ];
     const seen = new Set<string>();
     for (const rec of all) {
       const r = normalize(rec);

@@ -115,15 +115,15 @@ describe('vendor time formats read as before', () => {
   });
 });
 
-describe('times no clock shows are refused, naming the field and the value', () => {
+describe('times no clock shows are refused, naming the field, the value and the shape the record looked like', () => {
   it.each([
     [
       '2024-02-30T10:00:00.0000000Z',
-      "activityDateTime '2024-02-30T10:00:00.0000000Z' is not a calendar date (February 2024 has 29 days)",
+      "activityDateTime '2024-02-30T10:00:00.0000000Z' is not a calendar date (February 2024 has 29 days) (the record looks like a Graph directoryAudit)",
     ],
     [
       '0001-01-01T00:00:00Z',
-      "activityDateTime '0001-01-01T00:00:00Z' is before 1970 (year 1): no audit log holds such a time",
+      "activityDateTime '0001-01-01T00:00:00Z' is before 1970 (year 1): no audit log holds such a time (the record looks like a Graph directoryAudit)",
     ],
   ])('Graph %p', (v, reason) => {
     expect(reasonOf(directoryAudit(v))).toBe(reason);
@@ -137,7 +137,7 @@ describe('times no clock shows are refused, naming the field and the value', () 
       CreationTime: '0024-05-01T10:20:30',
     });
     expect(reasonOf(rec)).toBe(
-      "CreationTime '0024-05-01T10:20:30' is before 1970 (year 24): no audit log holds such a time",
+      "CreationTime '0024-05-01T10:20:30' is before 1970 (year 24): no audit log holds such a time (the record looks like a unified audit log record)",
     );
   });
 
@@ -150,7 +150,7 @@ describe('times no clock shows are refused, naming the field and the value', () 
     });
     rec.id.time = '9999-12-31T23:59:59.999Z';
     expect(reasonOf(rec)).toBe(
-      "id.time '9999-12-31T23:59:59.999Z' is in 2100 or later: no audit log holds such a time (a unit mix-up or a placeholder date)",
+      "id.time '9999-12-31T23:59:59.999Z' is in 2100 or later: no audit log holds such a time (a unit mix-up or a placeholder date) (the record looks like a Reports API activity)",
     );
   });
 });

@@ -32,6 +32,7 @@ const EXPECTED = [
   'oauth-risky-consent bob@contoso.com',
   'oauth-risky-consent carol@contoso-labs.com',
   `password-spray ${SPRAY_IP}`,
+  `password-spray-success ${SPRAY_IP}`,
 ].sort();
 
 /**

@@ -233,11 +233,11 @@ describe('installed from the tarball into an empty folder, offline', () => {
       .trim()
       .split('\n')
       .map((l) => JSON.parse(l) as { ruleId: string; principal: string });
-    expect(findings).toHaveLength(8);
+    expect(findings).toHaveLength(9);
     expect(findings.map((f) => `${f.ruleId} ${f.principal}`)).toContain(
       `oauth-chain Mail Archiver Pro (${ARCHIVER_APP_ID})`,
     );
-    expect(stderr).toMatch(/8 findings .* from 713 events \(713 records read, 0 quarantined\)/);
+    expect(stderr).toMatch(/9 findings .* from 713 events \(713 records read, 0 quarantined\)/);
   });
 
   it('`npx tripline --version` prints the package version', async () => {
@@ -287,7 +287,7 @@ describe('installed from the tarball into an empty folder, offline', () => {
       ],
       { cwd: app, env: childEnv() },
     );
-    expect(stdout.trim()).toBe('8 713');
+    expect(stdout.trim()).toBe('9 713');
   });
 
   it('ships type declarations a strict TypeScript project compiles against', async () => {

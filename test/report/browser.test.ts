@@ -115,6 +115,7 @@ describe('the example story report in Chromium', () => {
     expect([...seen].map((n) => ruleOf[n]).sort()).toEqual(
       [
         `password-spray ${SPRAY_IP}`,
+        `password-spray-success ${SPRAY_IP}`,
         'oauth-risky-consent bob@contoso.com',
         `oauth-chain Mail Archiver Pro (${ARCHIVER_APP_ID})`,
         'mail-unusual-client bob@contoso.com',
@@ -122,9 +123,12 @@ describe('the example story report in Chromium', () => {
         'cloud-logging-disabled ci-deploy',
       ].sort(),
     );
-    // The spray's address leads straight to the consent.
-    const sprayN = Object.keys(ruleOf).find((n) => ruleOf[n]?.startsWith('password-spray'));
-    expect(links).toContainEqual([sprayN, chainN, 'ip']);
+    // The spray's address leads to the consent: through the spray's success (same address), which
+    // the report links to the chain by that address.
+    const sprayN = Object.keys(ruleOf).find((n) => ruleOf[n] === `password-spray ${SPRAY_IP}`);
+    const hitN = Object.keys(ruleOf).find((n) => ruleOf[n] === `password-spray-success ${SPRAY_IP}`);
+    expect(links).toContainEqual([sprayN, hitN, 'ip']);
+    expect(links).toContainEqual([hitN, chainN, 'ip']);
   });
 
   it('counts what the JSON findings count', async () => {

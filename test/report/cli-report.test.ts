@@ -48,7 +48,7 @@ describe('tripline replay --report', () => {
       },
     );
     expect(r.code).toBe(0);
-    expect(r.stdout.trim().split('\n')).toHaveLength(8);
+    expect(r.stdout.trim().split('\n')).toHaveLength(9);
     expect(r.stderr).toMatch(/tripline: report written to out\/incident\.html \(\d+\.\d KB\)/);
     const html = readFileSync(join(dir, 'out', 'incident.html'), 'utf8');
     expect(html.startsWith('<!doctype html>')).toBe(true);

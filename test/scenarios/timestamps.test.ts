@@ -111,19 +111,20 @@ describe('tripline replay: times no clock shows', () => {
       {
         f: file,
         line: 5,
-        reason: "createdDateTime '2026-02-30T09:01:00Z' is not a calendar date (February 2026 has 28 days)",
+        reason:
+          "createdDateTime '2026-02-30T09:01:00Z' is not a calendar date (February 2026 has 28 days) (the record looks like a Graph signIn)",
       },
       {
         f: file,
         line: 6,
         reason:
-          "createdDateTime '0026-03-02T09:01:00Z' is before 1970 (year 26): no audit log holds such a time",
+          "createdDateTime '0026-03-02T09:01:00Z' is before 1970 (year 26): no audit log holds such a time (the record looks like a Graph signIn)",
       },
       {
         f: file,
         line: 7,
         reason:
-          "createdDateTime '9999-12-31T23:59:59.9999999Z' is in 2100 or later: no audit log holds such a time (a unit mix-up or a placeholder date)",
+          "createdDateTime '9999-12-31T23:59:59.9999999Z' is in 2100 or later: no audit log holds such a time (a unit mix-up or a placeholder date) (the record looks like a Graph signIn)",
       },
     ]);
   });
@@ -324,7 +325,7 @@ describe('real-time Lambda: one odd timestamp never sinks its batch', () => {
     const [q] = out.logs(/Record quarantined/);
     expect(q).toMatchObject({
       messageId: doc.messageId,
-      reason: `CloudTrail event cannot be normalized: Records[${records.indexOf(oddRecord)}]: eventTime '0026-03-02T09:04:00Z' is before 1970 (year 26): no audit log holds such a time`,
+      reason: `CloudTrail event cannot be normalized: Records[${records.indexOf(oddRecord)}]: eventTime '0026-03-02T09:04:00Z' is before 1970 (year 26): no audit log holds such a time (the record looks like a CloudTrail record)`,
     });
   });
 
@@ -338,7 +339,7 @@ describe('real-time Lambda: one odd timestamp never sinks its batch', () => {
     expect(q).toMatchObject({
       messageId: oddRecord.messageId,
       reason:
-        "CloudTrail event cannot be normalized: eventTime '2026-02-30T09:01:00Z' is not a calendar date (February 2026 has 28 days)",
+        "CloudTrail event cannot be normalized: eventTime '2026-02-30T09:01:00Z' is not a calendar date (February 2026 has 28 days) (the record looks like an EventBridge CloudTrail event)",
     });
   });
 });

@@ -1,5 +1,5 @@
 import type { RuleCases } from '../../engine/rule';
-import { BASE, MIN, cloudTrail, ualRecord } from '../testing/records';
+import { BASE, MIN, cloudTrail, directoryAudit, ualRecord } from '../testing/records';
 
 const ACCOUNT = '444455556666';
 const TRAIL = `arn:aws:cloudtrail:us-east-1:${ACCOUNT}:trail/org-trail`;
@@ -83,8 +83,111 @@ const allManagement = {
   fieldSelectors: [{ field: 'eventCategory', equals: ['Management'] }],
 };
 
+/**
+ * Entra "Update user" that changes the user's licence, as the unified audit log writes it: the
+ * additionalDetails value is cut short by the UAL when `cut` (here inside the AssignedPlan list).
+ */
+function licenceChange(oldDisabled: string, newDisabled: string, cut = false) {
+  const sku = (d: string) =>
+    `[SkuName=DEVELOPERPACK_E5, AccountId=8d4121ed, SkuId=c42b9cae, DisabledPlans=[${d}]]`;
+  const b = JSON.stringify({
+    targetUpdatedProperties: JSON.stringify([
+      { Name: 'AssignedLicense', OldValue: [sku(oldDisabled)], NewValue: [sku(newDisabled)] },
+      { Name: 'AssignedPlan', OldValue: [], NewValue: [] },
+    ]),
+  });
+  return ualRecord({
+    op: 'Update user.',
+    user: 'stinger@contoso.onmicrosoft.com',
+    at: BASE,
+    workload: 'AzureActiveDirectory',
+    recordType: 8,
+    result: 'Success',
+    UserType: 0,
+    ObjectId: 'Matt@contoso.onmicrosoft.com',
+    ExtendedProperties: [
+      {
+        Name: 'additionalDetails',
+        Value: ((v: string) => (cut ? v.slice(0, v.indexOf('AssignedPlan') + 40) : v))(
+          JSON.stringify({ id: '2e164532', seq: '1', b }),
+        ),
+      },
+      { Name: 'extendedAuditEventCategory', Value: 'User' },
+    ],
+    ModifiedProperties: [{ Name: 'Included Updated Properties', NewValue: 'AssignedLicense', OldValue: '' }],
+  });
+}
+
 const cases: RuleCases = {
   fires: [
+    {
+      name: 'fires when Route 53 Resolver query logging is deleted and Bedrock invocation logging removed',
+      records: [
+        cloudTrail({
+          eventName: 'DeleteResolverQueryLogConfig',
+          eventSource: 'route53resolver.amazonaws.com',
+          at: BASE,
+          requestParameters: { resolverQueryLogConfigId: 'rqlc-5aa596fe3bd84ec6' },
+        }),
+        cloudTrail({
+          eventName: 'DeleteModelInvocationLoggingConfiguration',
+          eventSource: 'bedrock.amazonaws.com',
+          at: BASE,
+          requestParameters: null,
+        }),
+      ],
+      expect: { findings: 2 },
+    },
+    {
+      name: 'fires when PutBucketLogging leaves the bucket without a logging target',
+      records: [
+        cloudTrail({
+          eventName: 'PutBucketLogging',
+          eventSource: 's3.amazonaws.com',
+          at: BASE,
+          requestParameters: {
+            logging: '',
+            bucketName: 'critical-data-bucket',
+            BucketLoggingStatus: { xmlns: 'http://s3.amazonaws.com/doc/2006-03-01/' },
+            Host: 'critical-data-bucket.s3.us-west-2.amazonaws.com',
+          },
+        }),
+      ],
+      expect: { findings: 1, severity: 'high' },
+    },
+    {
+      name: "fires when Advanced Auditing is disabled in a user's licence (UAL Update user.)",
+      records: [licenceChange('', 'M365_ADVANCED_AUDITING,ADALLOM_S_O365')],
+      expect: { findings: 1 },
+    },
+    {
+      name: 'fires when the UAL cut the additionalDetails value short after the licence change',
+      records: [licenceChange('', 'M365_ADVANCED_AUDITING,EQUIVIO_ANALYTICS', true)],
+      expect: { findings: 1 },
+    },
+    {
+      name: 'fires on the Graph record of the same licence change',
+      records: [
+        directoryAudit({
+          activity: 'Update user',
+          at: BASE,
+          targets: [
+            {
+              type: 'User',
+              userPrincipalName: 'matt@contoso.com',
+              modifiedProperties: [
+                {
+                  displayName: 'AssignedLicense',
+                  oldValue: '["[SkuName=SPE_E5, DisabledPlans=[]]"]',
+                  newValue: '["[SkuName=SPE_E5, DisabledPlans=[M365_ADVANCED_AUDITING]]"]',
+                },
+              ],
+            },
+          ],
+        }),
+      ],
+      expect: { findings: 1 },
+    },
     {
       name: 'fires on CloudTrail StopLogging',
       records: [
@@ -450,6 +553,31 @@ const cases: RuleCases = {
           at: BASE + 2000,
           requestParameters: { detectorId: 'x', enable: true, findingPublishingFrequency: 'FIFTEEN_MINUTES' },
         }),
+      ],
+      expect: { findings: 0 },
+    },
+    {
+      name: 'stays quiet when PutBucketLogging sets a target or names no status, and when a licence keeps or restores Advanced Auditing',
+      records: [
+        cloudTrail({
+          eventName: 'PutBucketLogging',
+          eventSource: 's3.amazonaws.com',
+          at: BASE,
+          requestParameters: {
+            bucketName: 'critical-data-bucket',
+            BucketLoggingStatus: {
+              LoggingEnabled: { TargetBucket: 'logging-bucket', TargetPrefix: 'logs/' },
+            },
+          },
+        }),
+        cloudTrail({
+          eventName: 'PutBucketLogging',
+          eventSource: 's3.amazonaws.com',
+          at: BASE,
+          requestParameters: { bucketName: 'b' },
+        }),
+        licenceChange('M365_ADVANCED_AUDITING', 'M365_ADVANCED_AUDITING,EQUIVIO_ANALYTICS'),
+        licenceChange('M365_ADVANCED_AUDITING', ''),
       ],
       expect: { findings: 0 },
     },

@@ -25,7 +25,53 @@ const AWS_ALWAYS = new Set([
   'DeleteDetector',
   'DisableSecurityHub',
   'DeleteFlowLogs',
+  'DeleteResolverQueryLogConfig',
+  'DisassociateResolverQueryLogConfig',
+  'DeleteModelInvocationLoggingConfiguration',
 ]);
+
+/**
+ * PutBucketLogging whose BucketLoggingStatus holds no LoggingEnabled: S3 server access logging
+ * switched off for the bucket. A request without a BucketLoggingStatus at all says nothing.
+ */
+function bucketLoggingOff(e: TriplineEvent): boolean {
+  const status = e.params.BucketLoggingStatus;
+  if (status === undefined || status === null) return false;
+  return !/LoggingEnabled/.test(typeof status === 'string' ? status : JSON.stringify(status));
+}
+
+const ADV = 'M365_ADVANCED_AUDITING';
+const advCount = (v: unknown) => String(v ?? '').split(ADV).length - 1;
+
+/**
+ * Entra "Update user" that newly disables the M365_ADVANCED_AUDITING service plan in the user's
+ * licence: MailItemsAccessed and the other advanced audit records stop for that user. The Graph
+ * record has AssignedLicense old and new values; the unified audit log keeps them, JSON-escaped
+ * three times, in additionalDetails, often cut short (so it is scanned, not parsed): the plan must
+ * be listed as disabled more often in NewValue than in OldValue.
+ */
+export function advancedAuditingRemoved(e: TriplineEvent): boolean {
+  const raw = e.raw as {
+    targetResources?: Array<{
+      modifiedProperties?: Array<{ displayName?: unknown; oldValue?: unknown; newValue?: unknown }>;
+    }>;
+  };
+  for (const t of raw?.targetResources ?? [])
+    for (const m of t.modifiedProperties ?? [])
+      if (m.displayName === 'AssignedLicense') return advCount(m.newValue) > advCount(m.oldValue);
+  for (const v of Object.values(e.params)) {
+    if (typeof v !== 'string' || !v.includes(ADV)) continue;
+    const text = v.replace(/\\/g, '');
+    const MARK = '"Name":"AssignedLicense"';
+    for (let i = text.indexOf(MARK); i >= 0; i = text.indexOf(MARK, i + MARK.length)) {
+      const next = text.indexOf('"Name":"', i + MARK.length);
+      const seg = text.slice(i, next < 0 ? undefined : next);
+      const n = seg.indexOf('"NewValue"');
+      if (n >= 0 && advCount(seg.slice(n)) > advCount(seg.slice(0, n))) return true;
+    }
+  }
+  return false;
+}
 
 /** What a successful AWS call stops, deletes or narrows, in words; empty when it does not. */
 function awsNarrowing(e: TriplineEvent, p: LoggingParams): string[] {
@@ -39,6 +85,8 @@ function awsNarrowing(e: TriplineEvent, p: LoggingParams): string[] {
       );
     case 'UpdateDetector':
       return isFalse(e.params.enable) ? ['the GuardDuty detector is disabled'] : [];
+    case 'PutBucketLogging':
+      return bucketLoggingOff(e) ? ['S3 server access logging is off for the bucket'] : [];
     default:
       return AWS_ALWAYS.has(e.action) ? [`${e.action} succeeded`] : [];
   }
@@ -62,6 +110,10 @@ function m365Narrowing(e: TriplineEvent): string[] {
       const m = /^(?:(\d+)\.)?(\d+):(\d+):(\d+)$/.exec(age.trim());
       return m && Number(m[1] ?? 0) < 7 ? [`mailbox audit records are kept ${age.trim()} only`] : [];
     }
+    case 'Update user':
+      return advancedAuditingRemoved(e)
+        ? ["Advanced Auditing (M365_ADVANCED_AUDITING) is disabled in the user's licence"]
+        : [];
     default:
       return [];
   }
@@ -82,20 +134,22 @@ export default defineRule<LoggingParams>({
   title: (c) =>
     `${c.event.actor.name ?? c.event.actor.id} ran ${c.event.action}: audit logging stopped or narrowed`,
   description:
-    'Audit or detection logging was stopped, deleted or narrowed: CloudTrail StopLogging and DeleteTrail; UpdateTrail to one region, without global service events, to a KMS key of another account or to a bucket outside `logBuckets`; PutEventSelectors that drop management events, their reads or writes, filter their sources or exclude principals; PutInsightSelectors that turn Insights off; AWS Config recorder and rules, GuardDuty detectors, Security Hub, VPC flow logs; M365 unified audit log ingestion off, mailbox audit bypass, mailbox auditing off or its retention cut. Edits that only widen or harden logging (log file validation, encryption, more regions or events) stay quiet.',
+    'Audit or detection logging was stopped, deleted or narrowed: CloudTrail StopLogging and DeleteTrail; UpdateTrail to one region, without global service events, to a KMS key of another account or to a bucket outside `logBuckets`; PutEventSelectors that drop management events, their reads or writes, filter their sources or exclude principals; PutInsightSelectors that turn Insights off; AWS Config recorder and rules, GuardDuty detectors, Security Hub, VPC flow logs, Route 53 Resolver query logging deleted or detached, S3 server access logging switched off (PutBucketLogging without a target), Bedrock model invocation logging deleted; M365 unified audit log ingestion off, mailbox audit bypass, mailbox auditing off or its retention cut, Advanced Auditing removed from a user licence. Edits that only widen or harden logging (log file validation, encryption, more regions or events) stay quiet.',
   kind: 'match',
   severity: 'high',
   attack: ['T1562.008'],
-  sources: ['aws.cloudtrail', 'm365.audit'],
+  sources: ['aws.cloudtrail', 'm365.audit', 'entra.audit'],
   actions: [
     ...AWS_ALWAYS,
     'UpdateTrail',
     'PutEventSelectors',
     'PutInsightSelectors',
     'UpdateDetector',
+    'PutBucketLogging',
     'Set-AdminAuditLogConfig',
     'Set-MailboxAuditBypassAssociation',
     'Set-Mailbox',
+    'Update user',
   ],
   params: { logBuckets: [] },
   when: (e, p) => narrowing(e, p).length > 0,

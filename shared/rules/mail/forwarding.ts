@@ -51,7 +51,11 @@ export function emailAddresses(text: string): string[] {
   return out;
 }
 
-/** Parameters that carry a forwarding or redirect destination (Exchange cmdlets, Workspace). */
+/**
+ * Parameters that carry a forwarding or redirect destination: Exchange cmdlets, Workspace, and
+ * the rule actions of an Outlook rule edit (UpdateInboxRules OperationProperties RuleActions, the
+ * recipients of its Forward / Redirect actions).
+ */
 export const FORWARD_PARAMS = [
   'ForwardTo',
   'ForwardAsAttachmentTo',
@@ -59,6 +63,7 @@ export const FORWARD_PARAMS = [
   'ForwardingSmtpAddress',
   'ForwardingAddress',
   'email_forwarding_destination_address',
+  'RuleActions',
 ];
 
 export function destinations(e: TriplineEvent): string[] {

@@ -1,8 +1,33 @@
 import type { RuleCases } from '../../engine/rule';
-import { BASE, inboxRule, workspaceActivity } from '../testing/records';
+import { BASE, inboxRule, ualRecord, workspaceActivity } from '../testing/records';
 
 const cases: RuleCases = {
   fires: [
+    {
+      name: 'fires on an Outlook rule (UpdateInboxRules) that forwards to an outside address',
+      records: [
+        ualRecord({
+          op: 'UpdateInboxRules',
+          user: 'lee@contoso.com',
+          at: BASE,
+          workload: 'Exchange',
+          recordType: 2,
+          result: 'Succeeded',
+          UserType: 0,
+          MailboxOwnerUPN: 'lee@contoso.com',
+          OperationProperties: [
+            {
+              Name: 'RuleActions',
+              Value: JSON.stringify([{ ActionType: 'Forward', Recipients: ['lee.backup@proton.me'] }]),
+            },
+            { Name: 'RuleCondition', Value: '' },
+            { Name: 'RuleName', Value: 'backup' },
+            { Name: 'RuleOperation', Value: 'AddMailboxRule' },
+          ],
+        }),
+      ],
+      expect: { findings: 1, principal: 'lee@contoso.com' },
+    },
     {
       name: 'fires on New-InboxRule forwarding to an outside address',
       records: [

@@ -23,12 +23,18 @@ export default defineRule<ForwardingParams>({
   title: (c) =>
     `${c.event.actor.name ?? c.event.actor.id} forwards mail to ${externalDestinations(c.event, c.params).join(', ')}`,
   description:
-    'An inbox rule (New-InboxRule, Set-InboxRule), a mailbox setting (Set-Mailbox ForwardingSmtpAddress) or a Google Workspace forwarding setting sends mail to an address outside the tenant: the classic way to keep reading a compromised mailbox.',
+    'An inbox rule (New-InboxRule, Set-InboxRule, or an Outlook rule edit logged as UpdateInboxRules), a mailbox setting (Set-Mailbox ForwardingSmtpAddress) or a Google Workspace forwarding setting (email_forwarding_out_of_domain, in the login and user_accounts applications) sends mail to an address outside the tenant: the classic way to keep reading a compromised mailbox.',
   kind: 'match',
   severity: 'high',
   attack: ['T1114.003'],
   sources: ['m365.audit', 'google.workspace'],
-  actions: ['New-InboxRule', 'Set-InboxRule', 'Set-Mailbox', 'email_forwarding_out_of_domain'],
+  actions: [
+    'New-InboxRule',
+    'Set-InboxRule',
+    'UpdateInboxRules',
+    'Set-Mailbox',
+    'email_forwarding_out_of_domain',
+  ],
   params: { tenantDomains: [], allowDestinations: [] },
   when: (e, p) => externalDestinations(e, p).length > 0,
   dedup: { key: (e) => `${e.actor.id ?? e.actor.name}|${destinations(e).sort().join(',')}`, window: '24h' },

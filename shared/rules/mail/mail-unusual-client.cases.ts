@@ -24,6 +24,14 @@ const cases: RuleCases = {
   ],
   quiet: [
     {
+      name: 'stays quiet when a Microsoft datacenter admin (UserType 3) reads the mailbox through a new client',
+      records: [
+        ...history,
+        { ...mailItemsAccessed({ user: 'bob@contoso.com', at: BASE + HOUR, appId: EVIL }), UserType: 3 },
+      ],
+      expect: { findings: 0 },
+    },
+    {
       name: 'stays quiet for clients in the history and for first-party clients',
       records: [
         ...history,

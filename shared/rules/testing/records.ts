@@ -24,8 +24,21 @@ export function signIn(o: {
   errorCode?: number;
   appId?: string;
   appName?: string;
+  /** Beta `userAgent`; absent from v1.0 records. */
+  userAgent?: string;
+  clientAppUsed?: string;
+  /** 'ropc' for the resource owner password grant scripts use; 'none' otherwise. */
+  authenticationProtocol?: string;
+  risk?: 'none' | 'low' | 'medium' | 'high';
+  /** Beta `sessionId`: one sign-in session across token refreshes. */
+  sessionId?: string;
+  country?: string;
+  /** status.additionalDetails, e.g. 'MFA completed in Azure AD'. */
+  statusDetails?: string;
+  resource?: string;
 }) {
   const code = o.errorCode ?? 0;
+  const risk = o.risk ?? 'none';
   return {
     id: uid('5a1f0c3e'),
     createdDateTime: iso(o.at),
@@ -35,24 +48,31 @@ export function signIn(o: {
     appId: o.appId ?? '4765445b-32c6-49b0-83e6-1d93765276ca',
     appDisplayName: o.appName ?? 'OfficeHome',
     ipAddress: o.ip,
-    clientAppUsed: 'Browser',
+    ...(o.userAgent ? { userAgent: o.userAgent } : {}),
+    ...(o.sessionId ? { sessionId: o.sessionId } : {}),
+    clientAppUsed: o.clientAppUsed ?? 'Browser',
     correlationId: uid('c0ffee00'),
     conditionalAccessStatus: code === 0 ? 'success' : 'notApplied',
     isInteractive: true,
+    authenticationProtocol: o.authenticationProtocol ?? 'none',
+    authenticationRequirement: o.statusDetails ? 'multiFactorAuthentication' : 'singleFactorAuthentication',
     riskDetail: 'none',
-    riskLevelAggregated: 'none',
-    riskState: 'none',
-    resourceDisplayName: 'Office 365 Exchange Online',
+    riskLevelAggregated: risk,
+    riskLevelDuringSignIn: risk,
+    riskState: risk === 'none' ? 'none' : 'atRisk',
+    resourceDisplayName: o.resource ?? 'Office 365 Exchange Online',
     resourceId: '00000002-0000-0ff1-ce00-000000000000',
     status: {
       errorCode: code,
       failureReason:
         code === 50126
           ? 'Error validating credentials due to invalid username or password.'
-          : code === 0
-            ? null
-            : 'Other',
-      additionalDetails: null,
+          : code === 500121
+            ? 'Authentication failed during strong authentication request.'
+            : code === 0
+              ? null
+              : 'Other',
+      additionalDetails: o.statusDetails ?? null,
     },
     deviceDetail: {
       deviceId: '',
@@ -66,7 +86,7 @@ export function signIn(o: {
     location: {
       city: 'Frankfurt am Main',
       state: 'Hessen',
-      countryOrRegion: 'DE',
+      countryOrRegion: o.country ?? 'DE',
       geoCoordinates: { altitude: null, latitude: 50.11, longitude: 8.68 },
     },
     appliedConditionalAccessPolicies: [],
@@ -293,22 +313,71 @@ export function ualLoginFailed(o: { user: string; ip: string; at: number; errorN
   });
 }
 
+/** An EC2 instance profile's session, as CloudTrail writes it in userIdentity. */
+export function instanceRole(instanceId: string, role = 'app-server') {
+  return {
+    type: 'AssumedRole',
+    principalId: `AROA4EXAMPLEROLEID01:${instanceId}`,
+    arn: `arn:aws:sts::444455556666:assumed-role/${role}/${instanceId}`,
+    accountId: '444455556666',
+    accessKeyId: 'ASIA4EXAMPLEKEY0INST',
+    sessionContext: {
+      sessionIssuer: {
+        type: 'Role',
+        principalId: 'AROA4EXAMPLEROLEID01',
+        arn: `arn:aws:iam::444455556666:role/${role}`,
+        accountId: '444455556666',
+        userName: role,
+      },
+      attributes: { creationDate: '2026-03-02T08:00:00Z', mfaAuthenticated: 'false' },
+      ec2RoleDelivery: '2.0',
+    },
+  };
+}
+
+/** An IAM Identity Center (SSO) user's role session. */
+export function ssoRole(person: string, permissionSet = 'AdministratorAccess') {
+  const role = `AWSReservedSSO_${permissionSet}_0a1b2c3d4e5f6a7b`;
+  return {
+    type: 'AssumedRole',
+    principalId: `AROA4EXAMPLESSOROLE1:${person}`,
+    arn: `arn:aws:sts::444455556666:assumed-role/${role}/${person}`,
+    accountId: '444455556666',
+    accessKeyId: 'ASIA4EXAMPLEKEY00SSO',
+    sessionContext: {
+      sessionIssuer: {
+        type: 'Role',
+        principalId: 'AROA4EXAMPLESSOROLE1',
+        arn: `arn:aws:iam::444455556666:role/aws-reserved/sso.amazonaws.com/${role}`,
+        accountId: '444455556666',
+        userName: role,
+      },
+      attributes: { creationDate: '2026-03-02T08:00:00Z', mfaAuthenticated: 'false' },
+    },
+  };
+}
+
 /** A CloudTrail record (eventVersion 1.09). */
 export function cloudTrail(o: {
   eventName: string;
   eventSource: string;
   at: number;
   userName?: string;
+  /** A whole userIdentity (instanceRole, ssoRole...) instead of an IAM user. */
+  identity?: Record<string, unknown>;
   ip?: string;
+  region?: string;
+  userAgent?: string;
   requestParameters?: Record<string, unknown> | null;
   errorCode?: string;
   responseElements?: Record<string, unknown> | null;
   additionalEventData?: Record<string, unknown>;
+  readOnly?: boolean;
 }) {
   const user = o.userName ?? 'ci-deploy';
   return {
     eventVersion: '1.09',
-    userIdentity: {
+    userIdentity: o.identity ?? {
       type: 'IAMUser',
       principalId: 'AIDA4EXAMPLEUSERID01',
       arn: `arn:aws:iam::444455556666:user/${user}`,
@@ -319,9 +388,9 @@ export function cloudTrail(o: {
     eventTime: iso(o.at).replace(/\.\d{3}Z$/, 'Z'),
     eventSource: o.eventSource,
     eventName: o.eventName,
-    awsRegion: 'us-east-1',
+    awsRegion: o.region ?? 'us-east-1',
     sourceIPAddress: o.ip ?? '198.51.100.23',
-    userAgent: 'aws-cli/2.15.30 Python/3.11.8 Linux/6.5.0 exe/x86_64.ubuntu.22',
+    userAgent: o.userAgent ?? 'aws-cli/2.15.30 Python/3.11.8 Linux/6.5.0 exe/x86_64.ubuntu.22',
     ...(o.errorCode
       ? { errorCode: o.errorCode, errorMessage: 'User is not authorized to perform this operation' }
       : {}),
@@ -330,7 +399,7 @@ export function cloudTrail(o: {
     ...(o.additionalEventData ? { additionalEventData: o.additionalEventData } : {}),
     requestID: uid('re9'),
     eventID: uid('e1d0'),
-    readOnly: false,
+    readOnly: o.readOnly ?? false,
     eventType: 'AwsApiCall',
     managementEvent: true,
     recipientAccountId: '444455556666',
@@ -400,4 +469,174 @@ export function workspaceAuthorize(o: {
       },
     ],
   });
+}
+
+/** A Graph directoryAudit (any activity), initiated by a user or an app. */
+export function directoryAudit(o: {
+  activity: string;
+  at: number;
+  category?: string;
+  by?: { upn: string; ip?: string } | { app: string; appId?: string };
+  targets?: Array<{
+    type: string;
+    id?: string;
+    displayName?: string | null;
+    userPrincipalName?: string | null;
+    modifiedProperties?: Array<{ displayName: string; oldValue?: string | null; newValue: string | null }>;
+  }>;
+  additionalDetails?: Array<{ key: string; value: string }>;
+  result?: 'success' | 'failure';
+  service?: string;
+}) {
+  const by = o.by ?? { upn: 'it-admin@contoso.com', ip: '198.51.100.23' };
+  return {
+    id: `Directory_${uid('ad17')}`,
+    category: o.category ?? 'UserManagement',
+    correlationId: uid('c0ffee02'),
+    result: o.result ?? 'success',
+    resultReason: '',
+    activityDisplayName: o.activity,
+    activityDateTime: iso(o.at),
+    loggedByService: o.service ?? 'Core Directory',
+    operationType: 'Update',
+    initiatedBy:
+      'upn' in by
+        ? {
+            app: null,
+            user: {
+              id: uid('0a12'),
+              displayName: null,
+              userPrincipalName: by.upn,
+              ipAddress: by.ip ?? '',
+              userType: null,
+            },
+          }
+        : {
+            user: null,
+            app: {
+              appId: by.appId ?? null,
+              displayName: by.app,
+              servicePrincipalId: uid('5b9a'),
+              servicePrincipalName: null,
+            },
+          },
+    targetResources: (o.targets ?? []).map((t) => ({
+      id: t.id ?? uid('7a7a'),
+      displayName: t.displayName ?? null,
+      type: t.type,
+      userPrincipalName: t.userPrincipalName ?? null,
+      groupType: null,
+      modifiedProperties: (t.modifiedProperties ?? []).map((m) => ({
+        displayName: m.displayName,
+        oldValue: m.oldValue ?? null,
+        newValue: m.newValue,
+      })),
+    })),
+    additionalDetails: o.additionalDetails ?? [],
+  };
+}
+
+/** A GitHub audit log event (REST API / streaming): flat, epoch-millisecond times. */
+export function githubEvent(
+  o: { action: string; actor: string; at: number; ip?: string } & Record<string, unknown>,
+) {
+  const { action, actor, at, ip, ...rest } = o;
+  return {
+    '@timestamp': at,
+    _document_id: uid('gh').replace(/-/g, '').slice(0, 22),
+    action,
+    actor,
+    actor_id: 1000 + (n % 1000),
+    actor_ip: ip ?? '203.0.113.50',
+    actor_location: { country_code: 'US' },
+    created_at: at,
+    org: 'octo-org',
+    org_id: 9191,
+    user_agent:
+      'Mozilla/5.0 (Macintosh; Intel Mac OS X 14_3) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.3 Safari/605.1.15',
+    ...rest,
+  };
+}
+
+/** A Slack Audit Logs API entry. */
+export function slackEntry(o: {
+  action: string;
+  email: string;
+  at: number;
+  ip?: string;
+  sessionId?: string;
+  entity?: Record<string, unknown>;
+  details?: Record<string, unknown>;
+}) {
+  return {
+    id: uid('51ac'),
+    date_create: Math.floor(o.at / 1000),
+    action: o.action,
+    actor: {
+      type: 'user',
+      user: {
+        id: `W0${(n % 100000).toString().padStart(7, '0')}`,
+        name: o.email.split('@')[0],
+        email: o.email,
+        team: 'E0AB12CD3',
+      },
+    },
+    entity: o.entity ?? {
+      type: 'user',
+      user: { id: 'W0123ABCD', name: o.email.split('@')[0], email: o.email, team: 'E0AB12CD3' },
+    },
+    context: {
+      location: { type: 'enterprise', id: 'E0AB12CD3', name: 'Example Org', domain: 'example-org' },
+      ua: 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/122.0.0.0 Safari/537.36',
+      ip_address: o.ip ?? '198.51.100.77',
+      ...(o.sessionId ? { session_id: o.sessionId } : {}),
+    },
+    ...(o.details ? { details: o.details } : {}),
+  };
+}
+
+/** A Kubernetes API server audit event (audit.k8s.io/v1, stage ResponseComplete). */
+export function k8sEvent(o: {
+  verb: string;
+  resource: string;
+  at: number;
+  user: string;
+  namespace?: string;
+  name?: string;
+  subresource?: string;
+  code?: number;
+  ip?: string;
+  userAgent?: string;
+  requestObject?: Record<string, unknown>;
+}) {
+  const path = `/api/v1${o.namespace ? `/namespaces/${o.namespace}` : ''}/${o.resource}${o.name ? `/${o.name}` : ''}${o.subresource ? `/${o.subresource}` : ''}`;
+  return {
+    kind: 'Event',
+    apiVersion: 'audit.k8s.io/v1',
+    level: 'Metadata',
+    auditID: uid('a0d1'),
+    stage: 'ResponseComplete',
+    requestURI: path,
+    verb: o.verb,
+    user: {
+      username: o.user,
+      groups: o.user.startsWith('system:serviceaccount:')
+        ? ['system:serviceaccounts', 'system:authenticated']
+        : ['system:authenticated'],
+    },
+    sourceIPs: [o.ip ?? '10.0.12.34'],
+    userAgent: o.userAgent ?? 'kubectl/v1.29.2 (linux/amd64) kubernetes/4b8e819',
+    objectRef: {
+      resource: o.resource,
+      ...(o.namespace ? { namespace: o.namespace } : {}),
+      ...(o.name ? { name: o.name } : {}),
+      apiVersion: 'v1',
+      ...(o.subresource ? { subresource: o.subresource } : {}),
+    },
+    responseStatus: { metadata: {}, code: o.code ?? 200 },
+    ...(o.requestObject ? { requestObject: o.requestObject } : {}),
+    requestReceivedTimestamp: iso(o.at),
+    stageTimestamp: iso(o.at + 5),
+    annotations: { 'authorization.k8s.io/decision': (o.code ?? 200) < 400 ? 'allow' : 'forbid' },
+  };
 }
