@@ -151,6 +151,8 @@ export function mappingFor(ls: {
     };
   if (product === 'gcp')
     return { reason: `logsource ${name}: Tripline has no Google Cloud audit log source` };
+  if (product === 'github')
+    return { reason: `logsource ${name}: no Sigma field mapping for Tripline's github.audit source yet` };
   return { reason: `logsource ${name}: no Tripline source for it` };
 }
 

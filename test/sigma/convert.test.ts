@@ -267,7 +267,7 @@ describe('SigmaHQ sample (test/fixtures/sigma)', () => {
       /^tripline: converted 25 of 34 Sigma rules from 34 files into .*; 9 not converted \(4 no-source, 2 unmapped-field/,
     );
     expect(r.stderr).toContain(
-      'github_new_secret_created.yml: not converted: Github New Secret Created: logsource github/audit: no Tripline source for it',
+      "github_new_secret_created.yml: not converted: Github New Secret Created: logsource github/audit: no Sigma field mapping for Tripline's github.audit source yet",
     );
     const v = await run(['validate', out], { rules: ALL_RULES });
     expect(v.code).toBe(0);
