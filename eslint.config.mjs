@@ -1,6 +1,6 @@
 import tseslint from 'typescript-eslint';
 
-const pureCore = ['shared/events/**', 'shared/engine/**', 'shared/rules/**'];
+const pureCore = ['shared/events/**', 'shared/engine/**', 'shared/rules/**', 'shared/respond/core/**'];
 
 export default tseslint.config(
   { ignores: ['node_modules/**', 'cdk.out/**', 'dist/**', 'coverage/**', 'bin/**', '**/*.cjs', '**/*.mjs'] },

@@ -10,6 +10,7 @@
 import type { Node } from 'constructs';
 import { POLLING_SOURCES, type DeployableSource, type PollingSource } from '#shared/config/sources';
 import type { LogLevel } from '#shared/config/lambda-config';
+import type { ResponseMode } from '#shared/config/responder';
 import { ProblemList, type PropsProblem } from './errors';
 import type { TriplineStackProps } from './tripline-stack';
 
@@ -22,7 +23,10 @@ export const CONTEXT_KEYS = {
   enabledSources: 'enabledSources',
   stateRetentionDays: 'stateRetentionDays',
   logRetentionDays: 'logRetentionDays',
+  /** The responder: off (default), dry-run or on. */
   autoRevoke: 'autoRevoke',
+  /** The responder's policy except its mode: a JSON object (cdk.json) or JSON text (`-c`). */
+  responder: 'responder',
   tenantId: 'tenantId',
   lateness: 'lateness',
   logLevel: 'logLevel',
@@ -92,7 +96,8 @@ export function stackSettingsFromContext(node: Node): ContextSettings {
     CONTEXT_KEYS.logRetentionDays,
     problems,
   );
-  const autoRevoke = readBoolean(get(CONTEXT_KEYS.autoRevoke), CONTEXT_KEYS.autoRevoke, problems);
+  const autoRevoke = readString(get(CONTEXT_KEYS.autoRevoke), CONTEXT_KEYS.autoRevoke, problems);
+  const responder = readObject(get(CONTEXT_KEYS.responder), CONTEXT_KEYS.responder, problems);
   const retainState = readBoolean(get(CONTEXT_KEYS.retainState), CONTEXT_KEYS.retainState, problems);
   const readOnlyEvents = readBoolean(get(CONTEXT_KEYS.readOnlyEvents), CONTEXT_KEYS.readOnlyEvents, problems);
   const tenantId = readString(get(CONTEXT_KEYS.tenantId), CONTEXT_KEYS.tenantId, problems);
@@ -119,7 +124,8 @@ export function stackSettingsFromContext(node: Node): ContextSettings {
     ...(Object.keys(schedules).length > 0 ? { schedules } : {}),
     ...(stateRetentionDays !== undefined ? { stateRetentionDays } : {}),
     ...(logRetentionDays !== undefined ? { logRetentionDays } : {}),
-    ...(autoRevoke !== undefined ? { autoRevoke } : {}),
+    ...(autoRevoke !== undefined ? { autoRevoke: autoRevoke as ResponseMode } : {}),
+    ...(responder !== undefined ? { responder } : {}),
     ...(retainState !== undefined ? { retainState } : {}),
     ...(readOnlyEvents !== undefined ? { readOnlyEvents } : {}),
     ...(tenantId !== undefined ? { tenantId } : {}),
@@ -148,6 +154,22 @@ function readString(value: unknown, key: string, problems: ProblemList): string 
   if (isUnset(value)) return undefined;
   if (typeof value === 'string') return value.trim();
   problems.add(key, `must be a string, got ${JSON.stringify(value)}`);
+  return undefined;
+}
+
+function readObject(value: unknown, key: string, problems: ProblemList): Record<string, unknown> | undefined {
+  if (isUnset(value)) return undefined;
+  let v = value;
+  if (typeof v === 'string') {
+    try {
+      v = JSON.parse(v);
+    } catch {
+      problems.add(key, `must be a JSON object, got ${JSON.stringify(value)}`);
+      return undefined;
+    }
+  }
+  if (typeof v === 'object' && v !== null && !Array.isArray(v)) return v as Record<string, unknown>;
+  problems.add(key, `must be a JSON object, got ${JSON.stringify(value)}`);
   return undefined;
 }
 

@@ -27,7 +27,15 @@ import { DEFAULT_POLL_SCHEDULES, Poller } from './constructs/poller';
 import { RealtimePath } from './constructs/realtime-path';
 import { TrailPath } from './constructs/trail-path';
 import { MAX_PITR_DAYS, StateTable } from './constructs/state-table';
+import { Responder } from './constructs/responder';
 import { InvalidPropsError, ProblemList, type PropsProblem } from './errors';
+import {
+  RESPONDER_DEFAULTS,
+  RESPONSE_MODES,
+  ResponderConfigError,
+  parseResponderPolicy,
+} from '#shared/config/responder';
+import type { ResponderPolicy, ResponseMode } from '#shared/config/responder';
 import { POLLER_ENTRY, REALTIME_ENTRY, TRAIL_ENTRY } from './paths';
 import { addAllowListReport, attachUserConfig, type LoadedUserConfig } from './user-config';
 
@@ -132,11 +140,27 @@ export interface TriplineStackProps extends StackProps {
   readonly logRetentionDays?: number;
 
   /**
-   * Let the responder revoke what a finding names. Off, it only says what it would do (dry-run).
+   * The responder (docs/respond.md): `off` deploys none; `dry-run` records and tells what it would
+   * revoke for the findings its policy selects, changing nothing; `on` revokes.
    *
-   * @default false
+   * @default 'off'
    */
-  readonly autoRevoke?: boolean;
+  readonly autoRevoke?: ResponseMode;
+
+  /**
+   * The responder's policy except its mode (rules, minSeverity, protectedApps, actions,
+   * maxActionsPerHour, retentionDays), as JSON would give it; validated like RESPONDER_POLICY.
+   *
+   * @default - the defaults of docs/respond.md
+   */
+  readonly responder?: Readonly<Record<string, unknown>>;
+
+  /**
+   * Entry of the responder handler.
+   *
+   * @default functions/aws/responder/index.ts
+   */
+  readonly responderEntry?: string;
 
   /**
    * Tenant label for records that carry none (Entra tenant id, Google customer id).
@@ -203,7 +227,7 @@ export const TRIPLINE_DEFAULTS = {
   schedules: DEFAULT_POLL_SCHEDULES,
   stateRetentionDays: LAMBDA_CONFIG_DEFAULTS.stateRetentionDays,
   logRetentionDays: 30,
-  autoRevoke: LAMBDA_CONFIG_DEFAULTS.autoRevoke,
+  autoRevoke: RESPONDER_DEFAULTS.mode,
   lateness: LAMBDA_CONFIG_DEFAULTS.lateness,
   logLevel: LAMBDA_CONFIG_DEFAULTS.logLevel,
   retainState: true,
@@ -213,7 +237,7 @@ export const TRIPLINE_DEFAULTS = {
   schedules: Readonly<Record<PollingSource, string>>;
   stateRetentionDays: number;
   logRetentionDays: number;
-  autoRevoke: boolean;
+  autoRevoke: ResponseMode;
   lateness: string;
   logLevel: LogLevel;
   retainState: boolean;
@@ -254,6 +278,8 @@ export class TriplineStack extends Stack {
   readonly pollers: readonly Poller[];
   /** The S3 trail path, when `trailBucket` is set. */
   readonly trail: TrailPath | undefined;
+  /** The responder, unless autoRevoke is off. */
+  readonly responder: Responder | undefined;
 
   constructor(scope: Construct, id: string, props: TriplineStackProps = {}) {
     super(scope, id, props);
@@ -272,7 +298,6 @@ export class TriplineStack extends Stack {
       tenantId: resolved.tenantId,
       lateness: resolved.lateness,
       stateRetentionDays: resolved.stateRetentionDays,
-      autoRevoke: resolved.autoRevoke,
       logLevel: resolved.logLevel,
     };
     const shared = {
@@ -383,6 +408,31 @@ export class TriplineStack extends Stack {
       return poller;
     });
 
+    if (resolved.responderPolicy.mode !== 'off') {
+      this.responder = new Responder(this, 'Responder', {
+        policy: resolved.responderPolicy,
+        stateTable: this.stateTable.table,
+        findingsTopic: this.findings,
+        alarms: this.ops,
+        logRetention: resolved.logRetention,
+        ...(props.responderEntry ? { entry: props.responderEntry } : {}),
+      });
+      new CfnOutput(this, 'ResponderEntraSecret', {
+        value: this.responder.entraSecret.secretName,
+        description: "Fill in the responder's own Entra app registration here (see docs/respond.md)",
+      });
+      new CfnOutput(this, 'ResponderGoogleSecret', {
+        value: this.responder.googleSecret.secretName,
+        description: "Fill in the responder's own Google service account here (see docs/respond.md)",
+      });
+      new CfnOutput(this, 'ResponderFunctionName', {
+        value: this.responder.lambdaFunction.functionName,
+        description: 'Invoke with {"undo": "<action-id>"} to undo an action (see docs/respond.md)',
+      });
+    } else {
+      this.responder = undefined;
+    }
+
     new CfnOutput(this, 'StateTableName', {
       value: this.stateTable.table.tableName,
       description: 'DynamoDB table holding Tripline state',
@@ -405,7 +455,7 @@ interface ResolvedProps {
   readonly schedules: Readonly<Record<PollingSource, string>>;
   readonly stateRetentionDays: number;
   readonly logRetention: logs.RetentionDays;
-  readonly autoRevoke: boolean;
+  readonly responderPolicy: ResponderPolicy;
   readonly tenantId: string | undefined;
   readonly lateness: string;
   readonly logLevel: LogLevel;
@@ -555,6 +605,24 @@ function resolveProps(props: TriplineStackProps): ResolvedProps {
     if (!REGION.test(r)) problems.add('lookupRegions', `${JSON.stringify(r)} is not an AWS region`);
   }
 
+  const mode = props.autoRevoke ?? TRIPLINE_DEFAULTS.autoRevoke;
+  if (!(RESPONSE_MODES as readonly string[]).includes(mode)) {
+    problems.add('autoRevoke', `must be one of ${RESPONSE_MODES.join(', ')}, got ${JSON.stringify(mode)}`);
+  }
+  let responderPolicy: ResponderPolicy | undefined;
+  try {
+    responderPolicy = parseResponderPolicy(
+      { ...props.responder, mode: RESPONSE_MODES.includes(mode) ? mode : 'off' },
+      'responder',
+    );
+  } catch (e) {
+    if (!(e instanceof ResponderConfigError)) throw e;
+    for (const p of e.problems) problems.add('responder', p);
+  }
+  if (props.responder && 'mode' in props.responder) {
+    problems.add('responder', 'sets mode: use autoRevoke (off, dry-run or on) instead');
+  }
+
   problems.throwIfAny();
   return {
     alertEmails,
@@ -563,7 +631,7 @@ function resolveProps(props: TriplineStackProps): ResolvedProps {
     schedules,
     stateRetentionDays,
     logRetention: logRetentionDays as logs.RetentionDays,
-    autoRevoke: props.autoRevoke ?? TRIPLINE_DEFAULTS.autoRevoke,
+    responderPolicy: responderPolicy ?? RESPONDER_DEFAULTS,
     tenantId: props.tenantId,
     lateness,
     logLevel,

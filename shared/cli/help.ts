@@ -138,6 +138,8 @@ Usage:
   tripline validate [DIR...] [--config FILE]      Check rule files and the config without running.
   tripline rules new <id> [--kind KIND]           Write a rule file with a firing and a quiet case.
   tripline sigma <files or folders...>            Convert Sigma rules into Tripline rule files.
+  tripline respond <findings.jsonl> [--dry-run]   Print (or, with --apply, carry out) the responder's plan.
+  tripline undo <action-id>                       Put back what a responder action removed.
   tripline --help                                 Show this help.
   tripline --version                              Print the version.
 
@@ -149,6 +151,7 @@ Examples:
   tripline rules
   tripline test detections/ --junit results.xml
   tripline replay ./logs --rules detections/ --config tripline.yaml
+  tripline respond findings.jsonl --dry-run
 
 Run \`tripline <command> --help\` for its flags. Docs: docs/cli.md, docs/rules.md.
 `;

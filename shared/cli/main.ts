@@ -82,6 +82,8 @@ export interface CliIO {
   columns?: number | undefined;
   /** The rules `replay` and `rules` use (default: ALL_RULES); for tests. */
   rules?: readonly RuleDefinition[] | undefined;
+  /** HTTP for `respond` and `undo` (Graph, Google); for tests. */
+  fetch?: typeof fetch | undefined;
 }
 
 interface Ctx {
@@ -93,9 +95,10 @@ interface Ctx {
   cwd: string;
   columns: number | undefined;
   rules: readonly RuleDefinition[];
+  fetch: typeof fetch | undefined;
 }
 
-const COMMANDS = ['replay', 'rules', 'test', 'validate', 'sigma', 'help'];
+const COMMANDS = ['replay', 'rules', 'test', 'validate', 'sigma', 'respond', 'undo', 'help'];
 const DEFAULT_STATE = join('.tripline', 'state.json');
 
 /** The package version, read once. */
@@ -131,6 +134,7 @@ export async function main(argv: readonly string[], io: CliIO = {}): Promise<num
     cwd: io.cwd ?? process.cwd(),
     columns: io.columns ?? (io.stdout ? undefined : process.stdout.columns),
     rules: io.rules ?? ALL_RULES,
+    fetch: io.fetch,
   };
   if (!io.stdout) ignoreEpipe();
   try {
@@ -203,7 +207,10 @@ async function dispatch(argv: readonly string[], ctx: Ctx): Promise<number> {
     else if (topic === 'test') ctx.out.write(testHelp(flagLines));
     else if (topic === 'validate') ctx.out.write(validateHelp(flagLines));
     else if (topic === 'sigma') ctx.out.write(sigmaHelp(flagLines));
-    else ctx.out.write(mainHelp(version()));
+    else if (topic === 'respond' || topic === 'undo') {
+      const m = await loadRespond();
+      ctx.out.write(topic === 'respond' ? m.RESPOND_HELP : m.UNDO_HELP);
+    } else ctx.out.write(mainHelp(version()));
     return EXIT.OK;
   }
   if (first === 'replay') return replayCommand(rest, ctx);
@@ -214,6 +221,11 @@ async function dispatch(argv: readonly string[], ctx: Ctx): Promise<number> {
   if (first === 'test') return testCommand(rest, ctx, flagLines);
   if (first === 'validate') return validateCommand(rest, ctx, flagLines);
   if (first === 'sigma') return sigmaCommand(rest, ctx, flagLines);
+  if (first === 'respond' || first === 'undo') {
+    const m = await loadRespond();
+    const rctx = { ...ctx, say: (line: string) => say(ctx, line) };
+    return first === 'respond' ? m.respondCommand(rest, rctx) : m.undoCommand(rest, rctx);
+  }
   if (first.startsWith('-')) {
     throw new UsageError(
       `unknown flag ${first} before the command. Flags go after it: \`tripline replay --help\`.`,
@@ -223,6 +235,34 @@ async function dispatch(argv: readonly string[], ctx: Ctx): Promise<number> {
   throw new UsageError(
     `unknown command '${first}'.${near ? ` Did you mean ${near}?` : ''} Run \`tripline --help\`.`,
   );
+}
+
+/** What shared/cli/respond.ts exports to the dispatcher. */
+interface RespondModule {
+  RESPOND_HELP: string;
+  UNDO_HELP: string;
+  respondCommand(argv: readonly string[], ctx: Ctx & { say(line: string): void }): Promise<number>;
+  undoCommand(argv: readonly string[], ctx: Ctx & { say(line: string): void }): Promise<number>;
+}
+
+/**
+ * The responder commands, loaded on first use from a specifier the compiler does not follow: they
+ * need the vendor clients (@azure/identity, google-auth-library, @aws-sdk/client-dynamodb), which the
+ * published package does not depend on, so they run from a clone of the repository (tsx) and the
+ * published `replay` and `rules` never load them.
+ */
+async function loadRespond(): Promise<RespondModule> {
+  const specifier = ['.', 'respond'].join('/');
+  try {
+    return (await import(specifier)) as RespondModule;
+  } catch (e) {
+    const missing = /Cannot find module '([^']+)'/.exec((e as Error).message)?.[1];
+    if (!missing) throw e;
+    throw new UsageError(
+      `tripline respond and undo are not in this installation (${missing} cannot be loaded): they need the Microsoft, Google and AWS clients ` +
+        'the published package leaves out. Run them from a clone of the repository (npm ci, then npx tripline respond ...; docs/respond.md).',
+    );
+  }
 }
 
 function rulesCommand(argv: readonly string[], ctx: Ctx): number {

@@ -30,8 +30,6 @@ export const ENV = {
   LOOKUP_REGIONS: 'LOOKUP_REGIONS',
   /** Upper bound, in days, on how long any state item lives. */
   STATE_RETENTION_DAYS: 'STATE_RETENTION_DAYS',
-  /** `true` lets the responder revoke what a finding names; anything else keeps it in dry-run. */
-  AUTO_REVOKE: 'AUTO_REVOKE',
   /** Log level for Powertools Logger (it reads `LOG_LEVEL` itself). */
   LOG_LEVEL: 'LOG_LEVEL',
   /** Powertools `service` dimension and log key. */

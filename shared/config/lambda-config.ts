@@ -30,14 +30,12 @@ export const LAMBDA_CONFIG_DEFAULTS = {
   logLevel: 'INFO',
   serviceName: 'tripline',
   metricsNamespace: 'Tripline',
-  autoRevoke: false,
   stateRetentionDays: 90,
 } as const satisfies {
   lateness: string;
   logLevel: LogLevel;
   serviceName: string;
   metricsNamespace: string;
-  autoRevoke: boolean;
   stateRetentionDays: number;
 };
 
@@ -62,8 +60,6 @@ export interface LambdaConfig {
   readonly lookupRegions: readonly string[] | undefined;
   /** Upper bound on any state item's lifetime, in days. */
   readonly stateRetentionDays: number;
-  /** Whether the responder may act (revoke) rather than only report what it would do. */
-  readonly autoRevoke: boolean;
   readonly logLevel: LogLevel;
   /** Powertools service name. */
   readonly serviceName: string;
@@ -127,7 +123,6 @@ const FIX: Readonly<Record<EnvName, string>> = {
   [ENV.LOOKUP_REGIONS]:
     "Leave it unset (the function's own region) or set comma-separated AWS regions such as us-east-1,eu-west-1 (the stack sets it from lookupRegions).",
   [ENV.STATE_RETENTION_DAYS]: `Set a whole number of days from 1 to ${MAX_STATE_RETENTION_DAYS} (default ${LAMBDA_CONFIG_DEFAULTS.stateRetentionDays}).`,
-  [ENV.AUTO_REVOKE]: 'Set it to true or false (default false: dry-run).',
   [ENV.LOG_LEVEL]: `Set one of ${LOG_LEVELS.join(', ')} (default ${LAMBDA_CONFIG_DEFAULTS.logLevel}).`,
   [ENV.POWERTOOLS_SERVICE_NAME]: `Leave it unset (default ${LAMBDA_CONFIG_DEFAULTS.serviceName}) or set a non-blank name.`,
   [ENV.POWERTOOLS_METRICS_NAMESPACE]: `Leave it unset (default ${LAMBDA_CONFIG_DEFAULTS.metricsNamespace}) or set a namespace of letters, digits and . - _ / # :.`,
@@ -171,9 +166,6 @@ const schema = z.object({
       .regex(/^\d+$/, 'is not a whole number of days')
       .transform(Number)
       .refine((n) => n >= 1 && n <= MAX_STATE_RETENTION_DAYS, 'is out of range'),
-  ),
-  [ENV.AUTO_REVOKE]: optional(
-    z.enum(['true', 'false'], { error: 'is neither true nor false' }).transform((v) => v === 'true'),
   ),
   [ENV.LOG_LEVEL]: optional(
     z.preprocess(
@@ -248,7 +240,6 @@ export function loadLambdaConfig(
     secretArn: v[ENV.SECRET_ARN],
     lookupRegions: v[ENV.LOOKUP_REGIONS],
     stateRetentionDays: v[ENV.STATE_RETENTION_DAYS] ?? LAMBDA_CONFIG_DEFAULTS.stateRetentionDays,
-    autoRevoke: v[ENV.AUTO_REVOKE] ?? LAMBDA_CONFIG_DEFAULTS.autoRevoke,
     logLevel: v[ENV.LOG_LEVEL] ?? LAMBDA_CONFIG_DEFAULTS.logLevel,
     serviceName: v[ENV.POWERTOOLS_SERVICE_NAME]?.trim() ?? LAMBDA_CONFIG_DEFAULTS.serviceName,
     metricsNamespace: v[ENV.POWERTOOLS_METRICS_NAMESPACE] ?? LAMBDA_CONFIG_DEFAULTS.metricsNamespace,
@@ -268,8 +259,6 @@ export interface LambdaEnvironmentSettings {
   readonly lookupRegions?: readonly string[] | undefined;
   /** @default 90 */
   readonly stateRetentionDays?: number | undefined;
-  /** @default false */
-  readonly autoRevoke?: boolean | undefined;
   /** @default 'INFO' */
   readonly logLevel?: LogLevel | undefined;
   /** @default 'tripline' */
@@ -299,7 +288,6 @@ export function toLambdaEnvironment(settings: LambdaEnvironmentSettings): Record
     [ENV.STATE_RETENTION_DAYS]: String(
       settings.stateRetentionDays ?? LAMBDA_CONFIG_DEFAULTS.stateRetentionDays,
     ),
-    [ENV.AUTO_REVOKE]: String(settings.autoRevoke ?? LAMBDA_CONFIG_DEFAULTS.autoRevoke),
     [ENV.LOG_LEVEL]: settings.logLevel ?? LAMBDA_CONFIG_DEFAULTS.logLevel,
     [ENV.POWERTOOLS_SERVICE_NAME]: settings.serviceName ?? LAMBDA_CONFIG_DEFAULTS.serviceName,
     [ENV.POWERTOOLS_METRICS_NAMESPACE]: settings.metricsNamespace ?? LAMBDA_CONFIG_DEFAULTS.metricsNamespace,

@@ -225,19 +225,31 @@ export interface WorkspaceTokenProvider {
   invalidate(): void;
 }
 
+/** Which scope a token is for, and what the delegated admin must be allowed to do with it (for errors). */
+export interface TokenAccess {
+  scope: string;
+  /** Completes "delegatedAdminEmail is an admin allowed to ...". */
+  adminMay: string;
+}
+
+/** The collector's access: the Reports API, read-only. */
+export const REPORTS_ACCESS: TokenAccess = { scope: WORKSPACE_SCOPE, adminMay: 'read audit reports' };
+
 /**
  * The JWT client for domain-wide delegation. Token exchange failures are rethrown with what to do
- * (most often: the client id is not authorized for the scope in the Admin console).
+ * (most often: the client id is not authorized for the scope in the Admin console). `access` picks
+ * the scope: the collector's by default; the responder asks for its own with its own service account.
  */
 export function workspaceTokenProvider(
   opts: Pick<WorkspaceOptions, 'serviceAccountKey' | 'delegatedAdminEmail' | 'tokenUrl'>,
   fetchImpl: typeof fetch = globalThis.fetch,
+  access: TokenAccess = REPORTS_ACCESS,
 ): WorkspaceTokenProvider {
   const jwt = new JWT({
     email: opts.serviceAccountKey.client_email,
     key: opts.serviceAccountKey.private_key,
     ...(opts.serviceAccountKey.private_key_id ? { keyId: opts.serviceAccountKey.private_key_id } : {}),
-    scopes: [WORKSPACE_SCOPE],
+    scopes: [access.scope],
     subject: opts.delegatedAdminEmail,
     transporterOptions: { fetchImplementation: fetchImpl },
   });
@@ -259,8 +271,8 @@ export function workspaceTokenProvider(
         const msg = e instanceof Error ? e.message : String(e);
         throw new Error(
           `Google refused a token for ${opts.serviceAccountKey.client_email} acting as ${opts.delegatedAdminEmail} at ${opts.tokenUrl}: ${msg}. ` +
-            `Check in the Admin console (Security > API controls > Domain-wide delegation) that the service account's client id is allowed ${WORKSPACE_SCOPE}, ` +
-            'and that delegatedAdminEmail is an admin allowed to read audit reports.',
+            `Check in the Admin console (Security > API controls > Domain-wide delegation) that the service account's client id is allowed ${access.scope}, ` +
+            `and that delegatedAdminEmail is an admin allowed to ${access.adminMay}.`,
           { cause: e },
         );
       }

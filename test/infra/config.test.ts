@@ -51,7 +51,6 @@ describe('loadLambdaConfig', () => {
       latenessMs: 15 * 60_000,
       secretArn: undefined,
       stateRetentionDays: 90,
-      autoRevoke: false,
       logLevel: 'INFO',
       serviceName: 'tripline',
       metricsNamespace: 'Tripline',
@@ -66,7 +65,6 @@ describe('loadLambdaConfig', () => {
       [ENV.TENANT_ID]: '72f988bf-86f1-41af-91ab-2d7cd011db47',
       [ENV.LATENESS]: '2h',
       [ENV.STATE_RETENTION_DAYS]: '30',
-      [ENV.AUTO_REVOKE]: 'true',
       [ENV.LOG_LEVEL]: 'debug',
       [ENV.POWERTOOLS_SERVICE_NAME]: 'tripline-graph',
       [ENV.POWERTOOLS_METRICS_NAMESPACE]: 'Acme/Tripline',
@@ -79,7 +77,6 @@ describe('loadLambdaConfig', () => {
       latenessMs: 2 * 3_600_000,
       secretArn: SECRET,
       stateRetentionDays: 30,
-      autoRevoke: true,
       logLevel: 'DEBUG',
       serviceName: 'tripline-graph',
       metricsNamespace: 'Acme/Tripline',
@@ -91,11 +88,11 @@ describe('loadLambdaConfig', () => {
       ...minimal,
       [ENV.TENANT_ID]: '  ',
       [ENV.LATENESS]: '',
-      [ENV.AUTO_REVOKE]: '',
+      [ENV.LOG_LEVEL]: '',
     });
     expect(config.tenantId).toBeUndefined();
     expect(config.latenessMs).toBe(15 * 60_000);
-    expect(config.autoRevoke).toBe(false);
+    expect(config.logLevel).toBe('INFO');
   });
 
   it('reports every missing required variable at once, with what to set', () => {
@@ -116,7 +113,6 @@ describe('loadLambdaConfig', () => {
       [ENV.LATENESS]: '15 minutes',
       [ENV.SECRET_ARN]: 'my-secret',
       [ENV.STATE_RETENTION_DAYS]: '0',
-      [ENV.AUTO_REVOKE]: 'yes',
       [ENV.LOG_LEVEL]: 'loud',
       [ENV.POWERTOOLS_METRICS_NAMESPACE]: 'has spaces',
     });
@@ -128,20 +124,21 @@ describe('loadLambdaConfig', () => {
       [ENV.LATENESS]: 'is not a positive duration',
       [ENV.SECRET_ARN]: 'is not a Secrets Manager secret ARN',
       [ENV.STATE_RETENTION_DAYS]: 'is out of range',
-      [ENV.AUTO_REVOKE]: 'is neither true nor false',
       [ENV.LOG_LEVEL]: 'is not a log level',
       [ENV.POWERTOOLS_METRICS_NAMESPACE]: 'is not a valid CloudWatch namespace',
     });
   });
 
   it('renders one message line per problem, naming the variable and the fix', () => {
-    const error = errorOf({ ...minimal, [ENV.AUTO_REVOKE]: 'maybe', [ENV.LATENESS]: 'soon' });
+    const error = errorOf({ ...minimal, [ENV.STATE_RETENTION_DAYS]: 'many', [ENV.LATENESS]: 'soon' });
     expect(error.name).toBe('ConfigError');
     const lines = error.message.split('\n');
     expect(lines).toHaveLength(3);
     expect(lines[0]).toBe('Invalid Tripline function configuration (2 problems):');
     expect(lines[1]).toMatch(/^ {2}- LATENESS is not a positive duration\. Set a whole-number duration/);
-    expect(lines[2]).toMatch(/^ {2}- AUTO_REVOKE is neither true nor false\. Set it to true or false/);
+    expect(lines[2]).toMatch(
+      /^ {2}- STATE_RETENTION_DAYS is not a whole number of days\. Set a whole number of days/,
+    );
   });
 
   it.each(POLLING_SOURCES.filter((s) => SOURCE_CREDENTIALS[s] !== undefined))(
@@ -179,7 +176,6 @@ describe('toLambdaEnvironment', () => {
       tenantId: 'C03az79cb',
       lateness: '30m',
       stateRetentionDays: 14,
-      autoRevoke: true,
       logLevel: 'WARN',
       serviceName: 'tripline-workspace',
       metricsNamespace: 'Tripline',
@@ -192,7 +188,6 @@ describe('toLambdaEnvironment', () => {
       latenessMs: 30 * 60_000,
       secretArn: SECRET,
       stateRetentionDays: 14,
-      autoRevoke: true,
       logLevel: 'WARN',
       serviceName: 'tripline-workspace',
       metricsNamespace: 'Tripline',
@@ -211,7 +206,6 @@ describe('toLambdaEnvironment', () => {
       SOURCE: 'cloudtrail',
       LATENESS: LAMBDA_CONFIG_DEFAULTS.lateness,
       STATE_RETENTION_DAYS: '90',
-      AUTO_REVOKE: 'false',
       LOG_LEVEL: 'INFO',
       POWERTOOLS_SERVICE_NAME: 'tripline',
       POWERTOOLS_METRICS_NAMESPACE: 'Tripline',

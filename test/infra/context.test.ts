@@ -44,7 +44,8 @@ describe('stackSettingsFromContext', () => {
       enabledSources: 'cloudtrail,graph',
       stateRetentionDays: '30',
       logRetentionDays: '90',
-      autoRevoke: 'true',
+      autoRevoke: 'dry-run',
+      responder: '{"minSeverity":"high"}',
       retainState: 'false',
       readOnlyEvents: 'false',
       'schedules.graph': 'rate(10 minutes)',
@@ -57,7 +58,8 @@ describe('stackSettingsFromContext', () => {
       enabledSources: ['cloudtrail', 'graph'],
       stateRetentionDays: 30,
       logRetentionDays: 90,
-      autoRevoke: true,
+      autoRevoke: 'dry-run',
+      responder: { minSeverity: 'high' },
       retainState: false,
       readOnlyEvents: false,
       'schedules.graph': 'rate(10 minutes)',
@@ -70,7 +72,8 @@ describe('stackSettingsFromContext', () => {
       enabledSources: ['cloudtrail', 'graph'],
       stateRetentionDays: 30,
       logRetentionDays: 90,
-      autoRevoke: true,
+      autoRevoke: 'dry-run',
+      responder: { minSeverity: 'high' },
       retainState: false,
       readOnlyEvents: false,
       schedules: { graph: 'rate(10 minutes)' },
@@ -96,7 +99,8 @@ describe('stackSettingsFromContext', () => {
   it('reports every value of the wrong type, and leaves it out', () => {
     const { props, problems } = read({
       stateRetentionDays: 'ninety',
-      autoRevoke: 'yes',
+      autoRevoke: true,
+      responder: '[1]',
       enabledSources: 42,
       tenantId: 7,
     });
@@ -104,7 +108,8 @@ describe('stackSettingsFromContext', () => {
     expect(problems).toEqual([
       { setting: 'enabledSources', message: 'must be a comma-separated string or a list of strings, got 42' },
       { setting: 'stateRetentionDays', message: 'must be a number, got "ninety"' },
-      { setting: 'autoRevoke', message: 'must be true or false, got "yes"' },
+      { setting: 'autoRevoke', message: 'must be a string, got true' },
+      { setting: 'responder', message: 'must be a JSON object, got "[1]"' },
       { setting: 'tenantId', message: 'must be a string, got 7' },
     ]);
   });

@@ -126,7 +126,6 @@ describe('Poller (in the stack, with the fixture handler)', () => {
       expect.objectContaining({
         [ENV.SOURCE]: 'graph',
         [ENV.POWERTOOLS_SERVICE_NAME]: 'tripline-graph',
-        [ENV.AUTO_REVOKE]: 'false',
         [ENV.LATENESS]: '15m',
       }),
     );

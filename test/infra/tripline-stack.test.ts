@@ -188,7 +188,7 @@ describe('TriplineStack defaults (npx cdk deploy -c alertEmail=oncall@example.co
       ).toBe(30);
     });
 
-    it('gets the environment loadLambdaConfig reads, with autoRevoke false by default', () => {
+    it('gets the environment loadLambdaConfig reads', () => {
       const variables = (fn['Environment'] as { Variables: Record<string, unknown> }).Variables;
       expect(variables).toEqual({
         [ENV.STATE_TABLE_NAME]: { Ref: only('AWS::DynamoDB::Table') },
@@ -196,7 +196,6 @@ describe('TriplineStack defaults (npx cdk deploy -c alertEmail=oncall@example.co
         [ENV.SOURCE]: 'cloudtrail',
         [ENV.LATENESS]: '15m',
         [ENV.STATE_RETENTION_DAYS]: '90',
-        [ENV.AUTO_REVOKE]: 'false',
         [ENV.LOG_LEVEL]: 'INFO',
         [ENV.POWERTOOLS_SERVICE_NAME]: 'tripline',
         [ENV.POWERTOOLS_METRICS_NAMESPACE]: 'Tripline',
@@ -207,7 +206,7 @@ describe('TriplineStack defaults (npx cdk deploy -c alertEmail=oncall@example.co
         Object.entries(variables).map(([k, v]) => [k, typeof v === 'string' ? v : 'x'.repeat(8)]),
       );
       resolved[ENV.FINDINGS_TOPIC_ARN] = 'arn:aws:sns:eu-west-1:123456789012:findings';
-      expect(loadLambdaConfig(resolved).autoRevoke).toBe(false);
+      expect(loadLambdaConfig(resolved).source).toBe('cloudtrail');
     });
 
     it('may read and write table items and publish findings, with the exact key operations', () => {
@@ -495,11 +494,12 @@ describe('TriplineStack props', () => {
     expect(Object.keys(t.toJSON()['Outputs'] as object)).not.toContain('RealtimeQueueUrl');
   });
 
-  it('turns autoRevoke on for every function when asked', () => {
-    const { template: t } = synthFromContext({ autoRevoke: 'true' });
-    t.hasResourceProperties('AWS::Lambda::Function', {
-      Environment: { Variables: Match.objectLike({ [ENV.AUTO_REVOKE]: 'true' }) },
-    });
+  it('deploys no responder unless autoRevoke asks for one', () => {
+    const { template: t } = synthFromContext();
+    expect(JSON.stringify(t.toJSON())).not.toContain('RESPONDER_POLICY');
+    expect(() => synthFromContext({ autoRevoke: 'true' })).toThrow(
+      /autoRevoke: must be one of off, dry-run, on, got "true"/,
+    );
   });
 
   it('can leave read-only management events out', () => {

@@ -54,8 +54,36 @@ export interface FakeGoogle {
   tokenRequests: number;
   /** JWT claims of the last token request. */
   lastClaims: Record<string, unknown> | undefined;
+  /**
+   * Directory API `users/{userKey}/tokens` (the responder): each user's OAuth tokens. A user absent
+   * from the map does not exist (404); tokens.list answers them, tokens.delete removes every token of
+   * one client id (404 when there is none).
+   */
+  userTokens: Map<string, DirectoryToken[]>;
+  /** Scopes the token endpoint grants, per service account e-mail (the reader's: the Reports scope). */
+  grantedScopes: Map<string, string>;
+  /** A second service account key (the responder's own), trusted by the token endpoint. */
+  responderKeyFile: FakeGoogle['keyFile'];
+  /** Every Directory API request that is not a GET: `METHOD path`. */
+  directoryMutations: string[];
   close(): Promise<void>;
 }
+
+/** A token as tokens.list returns it. */
+export interface DirectoryToken {
+  kind: 'admin#directory#token';
+  clientId: string;
+  displayText: string;
+  anonymous: boolean;
+  nativeApp: boolean;
+  userKey: string;
+  scopes: string[];
+  etag: string;
+}
+
+/** The responder's scope. */
+export const DIRECTORY_SECURITY_SCOPE = 'https://www.googleapis.com/auth/admin.directory.user.security';
+const RESPONDER_EMAIL = 'tripline-responder@tripline-test.iam.gserviceaccount.com';
 
 export interface Activity {
   kind: 'admin#reports#activity';
@@ -140,6 +168,9 @@ export async function startFakeGoogle(): Promise<FakeGoogle> {
     requests: [] as FakeGoogle['requests'],
     tokenRequests: 0,
     lastClaims: undefined as Record<string, unknown> | undefined,
+    userTokens: new Map<string, DirectoryToken[]>(),
+    grantedScopes: new Map<string, string>(),
+    directoryMutations: [] as string[],
   };
 
   const send = (
@@ -176,7 +207,7 @@ export async function startFakeGoogle(): Promise<FakeGoogle> {
     }
     const now = Math.floor(Date.now() / 1000);
     if (
-      claims['iss'] !== keyFile.client_email ||
+      (claims['iss'] !== keyFile.client_email && claims['iss'] !== RESPONDER_EMAIL) ||
       typeof claims['exp'] !== 'number' ||
       (claims['exp'] as number) < now
     ) {
@@ -186,7 +217,8 @@ export async function startFakeGoogle(): Promise<FakeGoogle> {
       });
       return;
     }
-    if (claims['scope'] !== SCOPE || typeof claims['sub'] !== 'string' || state.unauthorizedClients) {
+    const allowed = state.grantedScopes.get(String(claims['iss'])) ?? SCOPE;
+    if (claims['scope'] !== allowed || typeof claims['sub'] !== 'string' || state.unauthorizedClients) {
       send(res, 401, {
         error: 'unauthorized_client',
         error_description:
@@ -198,6 +230,50 @@ export async function startFakeGoogle(): Promise<FakeGoogle> {
     live.add(token);
     state.issued.push(token);
     send(res, 200, { access_token: token, expires_in: 3599, token_type: 'Bearer' });
+  };
+
+  const handleDirectory = (req: IncomingMessage, res: ServerResponse, url: URL): boolean => {
+    const m = /^\/admin\/directory\/v1\/users\/([^/]+)\/tokens(?:\/([^/]+))?$/.exec(url.pathname);
+    if (!m) return false;
+    const user = decodeURIComponent(m[1] as string);
+    const clientId = m[2] === undefined ? undefined : decodeURIComponent(m[2]);
+    if (req.method !== 'GET') state.directoryMutations.push(`${req.method} ${url.pathname}`);
+    const auth = req.headers['authorization'];
+    const token = typeof auth === 'string' ? auth.replace(/^Bearer /, '') : '';
+    if (!live.has(token) || state.revoked.has(token)) {
+      apiError(
+        res,
+        401,
+        'authError',
+        'Request had invalid authentication credentials. Expected OAuth 2 access token.',
+      );
+      return true;
+    }
+    const scripted = state.script.shift();
+    if (scripted) {
+      send(res, scripted.status, scripted.body ?? {}, scripted.headers);
+      return true;
+    }
+    const tokens = state.userTokens.get(user);
+    if (!tokens) {
+      apiError(res, 404, 'notFound', 'Resource Not Found: userKey');
+      return true;
+    }
+    if (req.method === 'GET' && clientId === undefined) {
+      send(res, 200, { kind: 'admin#directory#tokenList', etag: '"list"', items: tokens });
+    } else if (req.method === 'DELETE' && clientId !== undefined) {
+      const left = tokens.filter((t) => t.clientId !== clientId);
+      if (left.length === tokens.length) {
+        apiError(res, 404, 'notFound', 'Resource Not Found: clientId');
+        return true;
+      }
+      state.userTokens.set(user, left);
+      res.writeHead(204);
+      res.end();
+    } else {
+      apiError(res, 405, 'methodNotAllowed', 'Method not allowed');
+    }
+    return true;
   };
 
   const handleApi = (req: IncomingMessage, res: ServerResponse, url: URL): void => {
@@ -311,6 +387,7 @@ export async function startFakeGoogle(): Promise<FakeGoogle> {
     req.on('end', () => {
       const url = new URL(req.url ?? '/', 'https://localhost');
       if (req.method === 'POST' && url.pathname === '/token') handleToken(req, res, body);
+      else if (handleDirectory(req, res, url)) return;
       else if (req.method === 'GET') handleApi(req, res, url);
       else apiError(res, 405, 'methodNotAllowed', 'Method not allowed');
     });
@@ -324,7 +401,11 @@ export async function startFakeGoogle(): Promise<FakeGoogle> {
     token_uri: `${server.base}/token`,
   };
 
+  const responderKeyFile = { ...keyFile, client_email: RESPONDER_EMAIL, private_key_id: 'k2' };
+  state.grantedScopes.set(RESPONDER_EMAIL, DIRECTORY_SECURITY_SCOPE);
+
   return Object.assign(state, {
+    responderKeyFile,
     base: server.base,
     tokenUrl: `${server.base}/token`,
     keyFile,
