@@ -64,6 +64,11 @@ const SKIP: ReadonlyArray<{ re: RegExp; reason: string }> = [
     reason: 'rewrites schemas/ in the repository; test/config/json-schemas.test.ts checks them',
   },
   { re: /^bash \.ci\/run\b/, reason: 'CI itself' },
+  {
+    re: /^tripline (respond|undo)\b/,
+    reason:
+      'acts on a real tenant with the responder credentials (undo: a deployed table), and runs from a clone only; test/respond/cli.test.ts runs both against a fake Graph',
+  },
   { re: /^npx cdk (deploy|bootstrap|destroy|diff)\b/, reason: 'needs AWS credentials and an account' },
   { re: /^(aws |[A-Z_]+=\$\(aws )/, reason: 'the AWS CLI against a deployed stack' },
   {
