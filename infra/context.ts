@@ -50,6 +50,8 @@ export const CONTEXT_KEYS = {
   account: 'account',
   /** Pin the stack to a region; otherwise it is environment-agnostic. */
   region: 'region',
+  /** The user's config file (rules, overrides, allow lists); read by infra/user-config.ts. */
+  config: 'config',
 } as const;
 
 /** Prefix of the per-source schedule keys: `schedules.graph`, `schedules.m365`, ... */

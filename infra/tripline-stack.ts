@@ -38,6 +38,7 @@ import {
 } from '#shared/config/responder';
 import type { ResponderPolicy, ResponseMode } from '#shared/config/responder';
 import { POLLER_ENTRY, REALTIME_ENTRY, TRAIL_ENTRY } from './paths';
+import { addAllowListReport, attachUserConfig, type LoadedUserConfig } from './user-config';
 
 /** Props of {@link TriplineStack}; each has a CDK context key of the same name (see infra/context.ts). */
 export interface TriplineStackProps extends StackProps {
@@ -221,6 +222,14 @@ export interface TriplineStackProps extends StackProps {
   readonly azureAudience?: string;
 
   /**
+   * The user's config file and rule files, loaded and checked (infra/user-config.ts), bundled into
+   * every function.
+   *
+   * @default - none: the shipped rules with their defaults
+   */
+  readonly userConfig?: LoadedUserConfig;
+
+  /**
    * Entry of the real-time handler.
    *
    * @default functions/aws/cloudtrail-realtime/index.ts
@@ -300,6 +309,7 @@ export class TriplineStack extends Stack {
   constructor(scope: Construct, id: string, props: TriplineStackProps = {}) {
     super(scope, id, props);
     const resolved = resolveProps(props);
+    attachUserConfig(this, props.userConfig);
 
     this.stateTable = new StateTable(this, 'State', {
       removalPolicy: resolved.retainState ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
@@ -307,6 +317,7 @@ export class TriplineStack extends Stack {
     });
     this.findings = new FindingsTopic(this, 'Findings', { emails: resolved.alertEmails });
     this.ops = new OperationalAlarms(this, 'Ops', { emails: resolved.opsEmails });
+    addAllowListReport(this, this.ops, resolved.logRetention);
 
     const settings: DeploymentSettings = {
       tenantId: resolved.tenantId,
