@@ -22,7 +22,6 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { Detector } from '#shared/engine/detector';
 import { claimTtlFor, runBatch } from '#shared/pipeline/run-batch';
 import type { RunBatchResult } from '#shared/pipeline/run-batch';
-import { ALL_RULES } from '#shared/rules/index';
 import { publishOnce } from '#shared/sinks/idempotent';
 import { sourceSilentFinding } from '#shared/sources/health';
 import { StoreRecordLedger } from '#shared/sources/ledger';
@@ -138,7 +137,7 @@ export function createHandler(options: PollerHandlerOptions = {}): PollerHandler
     let d = detectors.get(latenessMs);
     if (!d) {
       const detector = new Detector({
-        rules: options.rules ?? ALL_RULES,
+        ...rt.ruleSet, // the same rules, user config included, as rt.detector
         store: rt.store,
         lateness: latenessMs,
       });

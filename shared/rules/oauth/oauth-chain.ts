@@ -1,13 +1,13 @@
 import { defineRule } from '../../engine/rule';
-import type { ChainLink, FireContext } from '../../engine/rule';
+import type { ChainLink, FireContext, RuleParams } from '../../engine/rule';
 import { formatDuration } from '../../engine/duration';
 import { appIdOf } from './app-id';
 import { scopeRisk } from './scopes';
 
-function chainScopes(chain: ChainLink[] | undefined): string[] {
+function chainScopes(chain: ChainLink[] | undefined, weights: unknown): string[] {
   const all = new Set<string>();
   for (const l of chain ?? []) for (const s of l.app?.scopes ?? []) all.add(s);
-  return scopeRisk([...all]).sensitive;
+  return scopeRisk([...all], weights).sensitive;
 }
 
 function appName(c: FireContext): string {
@@ -28,7 +28,7 @@ function lastStep(c: FireContext): string {
 export default defineRule({
   id: 'oauth-chain',
   title: (c) => {
-    const scopes = chainScopes(c.chain);
+    const scopes = chainScopes(c.chain, c.params['scopeWeights']);
     return `App "${appName(c)}" consented, granted ${scopes.slice(0, 3).join(', ') || 'sensitive scopes'}, then ${lastStep(c)}`;
   },
   description:
@@ -36,7 +36,7 @@ export default defineRule({
   kind: 'sequence',
   severity: 'high',
   escalate: (c) => {
-    const max = scopeRisk(chainScopes(c.chain)).max;
+    const max = scopeRisk(chainScopes(c.chain, c.params['scopeWeights']), c.params['scopeWeights']).max;
     const allPrincipals = c.chain?.some((l) => l.app?.consentType === 'AllPrincipals');
     const adminChange = c.chain?.some((l) => l.rule === 'oauth-app-admin-change');
     return max >= 3 || allPrincipals || adminChange ? 'critical' : undefined;
@@ -53,13 +53,15 @@ export default defineRule({
     },
   ],
   window: '72h',
+  // The config's scopeWeights (scope name to 0-3) reach it here; see scopes.ts.
+  params: { scopeWeights: {} } as RuleParams,
   why: (c) => {
     const chain = c.chain ?? [];
     const first = chain[0];
     const grant = chain[1];
     const last = chain[chain.length - 1];
     const span = first && last ? Date.parse(last.evidence.time) - Date.parse(first.evidence.time) : 0;
-    const scopes = chainScopes(chain);
+    const scopes = chainScopes(chain, c.params['scopeWeights']);
     return [
       `"${appName(c)}" (app id ${c.group}) was connected by ${first?.evidence.actor ?? 'unknown'} at ${first?.evidence.time ?? '?'}`,
       `granted ${scopes.join(', ') || 'sensitive scopes'}${grant?.app?.consentType === 'AllPrincipals' ? ' for ALL users (admin consent)' : ''} at ${grant?.evidence.time ?? '?'}`,

@@ -51,12 +51,33 @@ export interface ScopeRisk {
   sensitive: string[];
 }
 
-export function scopeRisk(scopes: readonly string[] | undefined): ScopeRisk {
+const lowered = new WeakMap<object, Record<string, number>>();
+
+/** A deployment's `scopeWeights` (config) with lower-cased names; anything else is no weights. */
+function customWeights(extra: unknown): Record<string, number> | undefined {
+  if (!extra || typeof extra !== 'object') return undefined;
+  let w = lowered.get(extra);
+  if (!w) {
+    w = {};
+    for (const [k, v] of Object.entries(extra)) if (typeof v === 'number') w[k.toLowerCase()] = v;
+    lowered.set(extra, w);
+  }
+  return w;
+}
+
+/**
+ * How much access the scopes give. `weights` (the config's `scopeWeights`, through the rule's
+ * `scopeWeights` param) adds scopes or replaces the shipped weight of one; 0 makes a scope harmless.
+ */
+export function scopeRisk(scopes: readonly string[] | undefined, weights?: unknown): ScopeRisk {
+  const custom = customWeights(weights);
   const hits: Array<[string, number]> = [];
   for (const s of scopes ?? []) {
+    const lower = s.toLowerCase();
     const w =
-      SCOPE_WEIGHTS[s.toLowerCase()] ??
-      (s.toLowerCase().startsWith('https://www.googleapis.com/auth/admin.') ? 2 : 0);
+      custom?.[lower] ??
+      SCOPE_WEIGHTS[lower] ??
+      (lower.startsWith('https://www.googleapis.com/auth/admin.') ? 2 : 0);
     if (w > 0) hits.push([s, w]);
   }
   hits.sort((a, b) => b[1] - a[1]);
