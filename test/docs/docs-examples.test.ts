@@ -65,6 +65,20 @@ const SKIP: ReadonlyArray<{ re: RegExp; reason: string }> = [
   },
   { re: /^bash \.ci\/run\b/, reason: 'CI itself' },
   {
+    re: /^(export )?([A-Z_]+=\S+ )*(npx )?(AZURE_[A-Z_]+=|tripline pull\b)/,
+    reason:
+      "reads a real tenant's audit log with its credentials; test/cli/pull.test.ts runs tripline pull against local Graph, Management Activity and Workspace servers",
+  },
+  {
+    re: /^az /,
+    reason:
+      'the Azure CLI against a subscription (docs/deploy-azure.md); test/infra/azure checks the template',
+  },
+  {
+    re: /^scripts\/azure\/grant-app-roles\.sh\b/,
+    reason: 'grants Graph app roles in a real tenant through the Azure CLI',
+  },
+  {
     re: /^tripline (respond|undo)\b/,
     reason:
       'acts on a real tenant with the responder credentials (undo: a deployed table), and runs from a clone only; test/respond/cli.test.ts runs both against a fake Graph',

@@ -174,10 +174,12 @@ describe('npm pack', () => {
     expect(files.filter((f) => /^dist\/.*(?:\.test|\.cases)\.(?:js|d\.ts)$/.test(f))).toEqual([]);
   });
 
-  // 500 kB / 2.5 MB since the package ships the collectors `tripline pull` runs (shared/sources).
-  it('stays small: under 500 kB packed and 2.5 MB unpacked', () => {
-    expect(pack.size).toBeLessThan(500_000);
-    expect(pack.unpackedSize).toBeLessThan(2_500_000);
+  // 600 kB / 3 MB since the package ships the collectors `tripline pull` runs (shared/sources), the
+  // rule format with its JSON Schemas and Sigma conversion, and 54 rules; the bundled examples are
+  // about 1 MB of it.
+  it('stays small: under 600 kB packed and 3 MB unpacked', () => {
+    expect(pack.size).toBeLessThan(600_000);
+    expect(pack.unpackedSize).toBeLessThan(3_000_000);
   });
 });
 
