@@ -9,6 +9,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { SCHEDULE_KEY_PREFIX, stackSettingsFromContext, unknownContextKeys } from './context';
 import { InvalidPropsError } from './errors';
 import { TriplineStack, checkStackProps } from './tripline-stack';
+import { userConfigFromContext } from './user-config';
 
 /**
  * Builds the app: stack from context, cdk-nag checks registered.
@@ -18,9 +19,17 @@ import { TriplineStack, checkStackProps } from './tripline-stack';
 export function buildApp(app: App = new App()): { app: App; stack: TriplineStack } {
   const { stackName, props, problems } = stackSettingsFromContext(app.node);
   const all = [...problems, ...checkStackProps(props)];
+  let userConfig;
+  try {
+    userConfig = userConfigFromContext(app.node);
+  } catch (e) {
+    if (!(e instanceof InvalidPropsError)) throw e;
+    all.push(...e.problems);
+  }
   if (all.length > 0) throw new InvalidPropsError(all);
   const stack = new TriplineStack(app, stackName, {
     ...props,
+    ...(userConfig ? { userConfig } : {}),
     description: 'Tripline: detects attacks on SaaS and cloud tenants from their audit logs',
   });
   for (const key of unknownContextKeys(app.node)) {

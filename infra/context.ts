@@ -32,6 +32,10 @@ export const CONTEXT_KEYS = {
   logLevel: 'logLevel',
   retainState: 'retainState',
   readOnlyEvents: 'readOnlyEvents',
+  /** The Azure bridge (docs/deploy-azure.md): Entra tenant id, managed identity principal id, audience. */
+  azureTenantId: 'azureTenantId',
+  azureIdentity: 'azureIdentity',
+  azureAudience: 'azureAudience',
   /** An organization or multi-account trail's bucket, read through S3 notifications -> SQS. */
   trailBucket: 'trailBucket',
   trailPrefix: 'trailPrefix',
@@ -46,6 +50,8 @@ export const CONTEXT_KEYS = {
   account: 'account',
   /** Pin the stack to a region; otherwise it is environment-agnostic. */
   region: 'region',
+  /** The user's config file (rules, overrides, allow lists); read by infra/user-config.ts. */
+  config: 'config',
 } as const;
 
 /** Prefix of the per-source schedule keys: `schedules.graph`, `schedules.m365`, ... */
@@ -110,6 +116,9 @@ export function stackSettingsFromContext(node: Node): ContextSettings {
   const lookupRegions = readList(get(CONTEXT_KEYS.lookupRegions), CONTEXT_KEYS.lookupRegions, problems);
   const lateness = readString(get(CONTEXT_KEYS.lateness), CONTEXT_KEYS.lateness, problems);
   const logLevel = readString(get(CONTEXT_KEYS.logLevel), CONTEXT_KEYS.logLevel, problems)?.toUpperCase();
+  const azureTenantId = readString(get(CONTEXT_KEYS.azureTenantId), CONTEXT_KEYS.azureTenantId, problems);
+  const azureIdentity = readString(get(CONTEXT_KEYS.azureIdentity), CONTEXT_KEYS.azureIdentity, problems);
+  const azureAudience = readString(get(CONTEXT_KEYS.azureAudience), CONTEXT_KEYS.azureAudience, problems);
   const stackName =
     readString(get(CONTEXT_KEYS.stackName), CONTEXT_KEYS.stackName, problems) ?? DEFAULT_STACK_NAME;
   const account = readString(get(CONTEXT_KEYS.account), CONTEXT_KEYS.account, problems);
@@ -134,6 +143,9 @@ export function stackSettingsFromContext(node: Node): ContextSettings {
     ...(lookupRegions !== undefined ? { lookupRegions } : {}),
     ...(lateness !== undefined ? { lateness } : {}),
     ...(logLevel !== undefined ? { logLevel: logLevel as LogLevel } : {}),
+    ...(azureTenantId !== undefined ? { azureTenantId } : {}),
+    ...(azureIdentity !== undefined ? { azureIdentity } : {}),
+    ...(azureAudience !== undefined ? { azureAudience } : {}),
     ...(account !== undefined || region !== undefined
       ? {
           env: { ...(account !== undefined ? { account } : {}), ...(region !== undefined ? { region } : {}) },

@@ -18,6 +18,7 @@ import {
   type DeployableSource,
   type PollingSource,
 } from '#shared/config/sources';
+import { AzureBridge, checkAzureBridgeProps } from './constructs/azure-bridge';
 import { POLL_SOURCES, registeredPollSources } from '#shared/sources/registry';
 import type { PollSourceRegistry } from '#shared/sources/registry';
 import { FindingsTopic } from './constructs/findings-topic';
@@ -37,6 +38,7 @@ import {
 } from '#shared/config/responder';
 import type { ResponderPolicy, ResponseMode } from '#shared/config/responder';
 import { POLLER_ENTRY, REALTIME_ENTRY, TRAIL_ENTRY } from './paths';
+import { addAllowListReport, attachUserConfig, type LoadedUserConfig } from './user-config';
 
 /** Props of {@link TriplineStack}; each has a CDK context key of the same name (see infra/context.ts). */
 export interface TriplineStackProps extends StackProps {
@@ -198,6 +200,36 @@ export interface TriplineStackProps extends StackProps {
   readonly retainState?: boolean;
 
   /**
+   * The Entra tenant id of Tripline's Azure Function App, whose managed identity may use this
+   * deployment's state table and findings topic (docs/deploy-azure.md). Set with `azureIdentity`.
+   *
+   * @default - no Azure bridge
+   */
+  readonly azureTenantId?: string;
+
+  /**
+   * The principal (object) id of that Function App's managed identity.
+   *
+   * @default - no Azure bridge
+   */
+  readonly azureIdentity?: string;
+
+  /**
+   * The token audience the Azure bridge trusts.
+   *
+   * @default 'api://AzureADTokenExchange'
+   */
+  readonly azureAudience?: string;
+
+  /**
+   * The user's config file and rule files, loaded and checked (infra/user-config.ts), bundled into
+   * every function.
+   *
+   * @default - none: the shipped rules with their defaults
+   */
+  readonly userConfig?: LoadedUserConfig;
+
+  /**
    * Entry of the real-time handler.
    *
    * @default functions/aws/cloudtrail-realtime/index.ts
@@ -267,6 +299,8 @@ export class TriplineStack extends Stack {
   readonly realtime: RealtimePath | undefined;
   /** One poller per enabled polling source. */
   readonly pollers: readonly Poller[];
+  /** The role Tripline's Azure Functions assume, when `azureTenantId` and `azureIdentity` are set. */
+  readonly azureBridge: AzureBridge | undefined;
   /** The S3 trail path, when `trailBucket` is set. */
   readonly trail: TrailPath | undefined;
   /** The responder, unless autoRevoke is off. */
@@ -275,6 +309,7 @@ export class TriplineStack extends Stack {
   constructor(scope: Construct, id: string, props: TriplineStackProps = {}) {
     super(scope, id, props);
     const resolved = resolveProps(props);
+    attachUserConfig(this, props.userConfig);
 
     this.stateTable = new StateTable(this, 'State', {
       removalPolicy: resolved.retainState ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
@@ -282,6 +317,7 @@ export class TriplineStack extends Stack {
     });
     this.findings = new FindingsTopic(this, 'Findings', { emails: resolved.alertEmails });
     this.ops = new OperationalAlarms(this, 'Ops', { emails: resolved.opsEmails });
+    addAllowListReport(this, this.ops, resolved.logRetention);
 
     const settings: DeploymentSettings = {
       tenantId: resolved.tenantId,
@@ -397,6 +433,17 @@ export class TriplineStack extends Stack {
       return poller;
     });
 
+    this.azureBridge =
+      resolved.azureTenantId !== undefined && resolved.azureIdentity !== undefined
+        ? new AzureBridge(this, 'AzureBridge', {
+            tenantId: resolved.azureTenantId,
+            identity: resolved.azureIdentity,
+            ...(props.azureAudience !== undefined ? { audience: props.azureAudience } : {}),
+            stateTable: this.stateTable.table,
+            findingsTopic: this.findings,
+          })
+        : undefined;
+
     if (resolved.responderPolicy.mode !== 'off') {
       this.responder = new Responder(this, 'Responder', {
         policy: resolved.responderPolicy,
@@ -452,6 +499,8 @@ interface ResolvedProps {
   readonly readOnlyEvents: boolean;
   readonly realtimeEntry: string;
   readonly pollerEntry: string;
+  readonly azureTenantId: string | undefined;
+  readonly azureIdentity: string | undefined;
   readonly trailEntry: string;
   readonly trailBucket: string | undefined;
   readonly trailPrefix: string | undefined;
@@ -594,6 +643,20 @@ function resolveProps(props: TriplineStackProps): ResolvedProps {
     if (!REGION.test(r)) problems.add('lookupRegions', `${JSON.stringify(r)} is not an AWS region`);
   }
 
+  if ((props.azureTenantId === undefined) !== (props.azureIdentity === undefined)) {
+    problems.add(
+      props.azureTenantId === undefined ? 'azureTenantId' : 'azureIdentity',
+      'is needed with the other: set both azureTenantId and azureIdentity for the Azure bridge, or neither',
+    );
+  } else if (props.azureTenantId !== undefined && props.azureIdentity !== undefined) {
+    for (const p of checkAzureBridgeProps({
+      tenantId: props.azureTenantId,
+      identity: props.azureIdentity,
+      ...(props.azureAudience !== undefined ? { audience: props.azureAudience } : {}),
+    }))
+      problems.add(p.setting, p.message);
+  }
+
   const mode = props.autoRevoke ?? TRIPLINE_DEFAULTS.autoRevoke;
   if (!(RESPONSE_MODES as readonly string[]).includes(mode)) {
     problems.add('autoRevoke', `must be one of ${RESPONSE_MODES.join(', ')}, got ${JSON.stringify(mode)}`);
@@ -628,6 +691,8 @@ function resolveProps(props: TriplineStackProps): ResolvedProps {
     readOnlyEvents: props.readOnlyEvents ?? TRIPLINE_DEFAULTS.readOnlyEvents,
     realtimeEntry,
     pollerEntry,
+    azureTenantId: props.azureTenantId,
+    azureIdentity: props.azureIdentity,
     trailEntry,
     trailBucket,
     trailPrefix: props.trailPrefix,

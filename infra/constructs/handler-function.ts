@@ -9,6 +9,7 @@ import { Construct } from 'constructs';
 import { ENV } from '#shared/config/env';
 import type { LambdaEnvironmentSettings } from '#shared/config/lambda-config';
 import { LOCK_FILE, PROJECT_ROOT, TSCONFIG } from '../paths';
+import { userConfigBundling } from '../user-config';
 
 /**
  * Deployment-wide settings every Tripline function receives as environment variables. The table,
@@ -125,6 +126,8 @@ export class HandlerFunction extends Construct {
         externalModules: ['@aws-sdk/*'],
         forceDockerBundling: false,
         logLevel: nodejs.LogLevel.WARNING,
+        // The user's rules and config (-c config=...), checked at synth: infra/user-config.ts.
+        ...userConfigBundling(this),
       },
       ...(props.ephemeralStorageSize !== undefined
         ? { ephemeralStorageSize: props.ephemeralStorageSize }

@@ -23,6 +23,8 @@ export interface FlagSpec {
   readonly arg?: string | undefined;
   /** One line for the help text. */
   readonly help: string;
+  /** May be given several times; every value is kept in `lists` (and the last in `flags`). */
+  readonly repeatable?: boolean | undefined;
 }
 
 /** What {@link parseArgs} found. */
@@ -30,6 +32,8 @@ export interface ParsedArgs {
   /** Flag values by long name; switches are `true`. The last occurrence wins. */
   readonly flags: ReadonlyMap<string, string | true>;
   readonly positionals: readonly string[];
+  /** Every value of each value flag, in order (for repeatable flags such as `--rules`). */
+  readonly lists: ReadonlyMap<string, readonly string[]>;
 }
 
 /**
@@ -49,6 +53,7 @@ export function parseArgs(argv: readonly string[], specs: readonly FlagSpec[], h
   }
   const flags = new Map<string, string | true>();
   const positionals: string[] = [];
+  const lists = new Map<string, string[]>();
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i] as string;
     if (a === '--') {
@@ -100,8 +105,9 @@ export function parseArgs(argv: readonly string[], specs: readonly FlagSpec[], h
       );
     }
     flags.set(spec.name, value);
+    lists.set(spec.name, [...(lists.get(spec.name) ?? []), value]);
   }
-  return { flags, positionals };
+  return { flags, positionals, lists };
 }
 
 function expected(spec: FlagSpec): string {

@@ -70,7 +70,14 @@ export const REPLAY_FLAGS: readonly FlagSpec[] = [
     name: 'config',
     kind: 'value',
     arg: 'FILE',
-    help: 'JSON config: {"overrides": {ruleId: {...}}, "globals": {"tenantDomains": [...]}}.',
+    help: 'Config file (YAML or JSON): rule files, overrides, tenant domains, scope weights, allow lists. See docs/cli.md.',
+  },
+  {
+    name: 'rules',
+    kind: 'value',
+    arg: 'DIR',
+    repeatable: true,
+    help: 'Also run the rule files (YAML, JSON, TypeScript) in this folder or file; repeatable. A rule with the id of a shipped rule replaces it.',
   },
   HELP,
 ];
@@ -103,7 +110,8 @@ function wrap(text: string, width: number): string[] {
   return out;
 }
 
-function flagLines(specs: readonly FlagSpec[]): string {
+/** The flag table of a help text. */
+export function flagLines(specs: readonly FlagSpec[]): string {
   const left = specs.map(
     (s) =>
       `${s.short ? `-${s.short}, ` : '    '}--${s.name}${s.kind === 'value' ? ` ${s.arg ?? 'VALUE'}` : ''}`,
@@ -126,6 +134,11 @@ export function mainHelp(version: string): string {
 Usage:
   tripline replay <files or folders...> [flags]   Run every detection over exported audit logs.
   tripline rules [--format table|jsonl]           List the detections.
+  tripline pull <source> --out DIR [flags]        Read audit logs from a vendor API into DIR.
+  tripline test [DIR...] [--junit FILE]           Run every rule's test cases (shipped and yours).
+  tripline validate [DIR...] [--config FILE]      Check rule files and the config without running.
+  tripline rules new <id> [--kind KIND]           Write a rule file with a firing and a quiet case.
+  tripline sigma <files or folders...>            Convert Sigma rules into Tripline rule files.
   tripline respond <findings.jsonl> [--dry-run]   Print (or, with --apply, carry out) the responder's plan.
   tripline undo <action-id>                       Put back what a responder action removed.
   tripline --help                                 Show this help.
@@ -137,9 +150,11 @@ Examples:
   tripline replay ./logs --format jsonl > findings.jsonl
   tripline replay ./logs --report incident.html
   tripline rules
+  tripline test detections/ --junit results.xml
+  tripline replay ./logs --rules detections/ --config tripline.yaml
   tripline respond findings.jsonl --dry-run
 
-Run \`tripline replay --help\` for the replay flags. Docs: docs/cli.md.
+Run \`tripline <command> --help\` for its flags. Docs: docs/cli.md, docs/rules.md.
 `;
 }
 
@@ -174,7 +189,8 @@ Examples:
   tripline replay ual.csv --source m365.audit --quarantine bad-records.jsonl
   tripline replay ./logs --format jsonl --fail-on high > findings.jsonl
   tripline replay ./logs --state :memory: --details all
-  tripline replay ./logs --config tripline.json --lateness 3h
+  tripline replay ./logs --config tripline.yaml --lateness 3h
+  tripline replay ./logs --rules detections/ --rules more-detections/
   tripline replay ./logs --report incident.html
 `;
 }

@@ -13,7 +13,6 @@ import { open } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
 import { parseDuration } from '../engine/duration';
-import { RuleValidationError } from '../engine/errors';
 import { severityRank } from '../engine/findings';
 import type { Severity } from '../engine/findings';
 import type { RuleDefinition } from '../engine/rule';
@@ -25,11 +24,17 @@ import { NOT_COVERED } from '../rules/catalogue';
 import { ALL_RULES } from '../rules/index';
 import { StateStoreError } from '../state/port';
 import { UsageError, closest, parseArgs } from './args';
-import { ConfigError, loadConfig } from './config';
-import type { ReplayConfig } from './config';
-import { REPLAY_FLAGS, RULES_FLAGS, mainHelp, replayHelp, rulesHelp } from './help';
+import { RuleSetError, loadRunRules } from '../config/load';
+import { expiredAllowEntries } from '../config/tripline-config';
+import { formatProblem } from '../rules/format/parse';
+import { REPLAY_FLAGS, RULES_FLAGS, flagLines, mainHelp, replayHelp, rulesHelp } from './help';
+import { rulesNewCommand, rulesNewHelp } from './rules-new';
+import { sigmaCommand, sigmaHelp } from './sigma-command';
+import { testCommand, testHelp } from './test-command';
+import { validateCommand, validateHelp } from './validate-command';
 import { safeJson, safeText } from '../text/safe';
 import { ProgressDisplay } from './progress';
+import type * as pullModule from './pull';
 import { ReportFile } from './report-file';
 import {
   bytes,
@@ -94,7 +99,7 @@ interface Ctx {
   fetch: typeof fetch | undefined;
 }
 
-const COMMANDS = ['replay', 'rules', 'respond', 'undo', 'help'];
+const COMMANDS = ['replay', 'rules', 'pull', 'test', 'validate', 'sigma', 'respond', 'undo', 'help'];
 const DEFAULT_STATE = join('.tripline', 'state.json');
 
 /** The package version, read once. */
@@ -159,9 +164,13 @@ function report(err: unknown, ctx: Ctx): number {
     say(ctx, err.message);
     return EXIT.USAGE;
   }
-  if (err instanceof ConfigError) {
-    for (const p of err.problems) say(ctx, `${err.file}: ${p}`);
-    say(ctx, `fix ${err.file} and run again (format: docs/cli.md, "Config file").`);
+  if (err instanceof RuleSetError) {
+    for (const p of err.problems) say(ctx, formatProblem(p));
+    const files = [...new Set(err.problems.map((p) => p.file))];
+    say(
+      ctx,
+      `fix ${files.join(', ')} and run again (rules: docs/rules.md; config: docs/cli.md, "Config file").`,
+    );
     return EXIT.USAGE;
   }
   if (err instanceof StateStoreError) {
@@ -194,7 +203,12 @@ async function dispatch(argv: readonly string[], ctx: Ctx): Promise<number> {
   if (first === 'help') {
     const topic = rest[0];
     if (topic === 'replay') ctx.out.write(replayHelp());
+    else if (topic === 'rules' && rest[1] === 'new') ctx.out.write(rulesNewHelp(flagLines));
     else if (topic === 'rules') ctx.out.write(rulesHelp());
+    else if (topic === 'pull') ctx.out.write(loadPull().pullHelp());
+    else if (topic === 'test') ctx.out.write(testHelp(flagLines));
+    else if (topic === 'validate') ctx.out.write(validateHelp(flagLines));
+    else if (topic === 'sigma') ctx.out.write(sigmaHelp(flagLines));
     else if (topic === 'respond' || topic === 'undo') {
       const m = await loadRespond();
       ctx.out.write(topic === 'respond' ? m.RESPOND_HELP : m.UNDO_HELP);
@@ -202,7 +216,22 @@ async function dispatch(argv: readonly string[], ctx: Ctx): Promise<number> {
     return EXIT.OK;
   }
   if (first === 'replay') return replayCommand(rest, ctx);
-  if (first === 'rules') return rulesCommand(rest, ctx);
+  if (first === 'rules') {
+    if (rest[0] === 'new') return rulesNewCommand(rest.slice(1), ctx, flagLines);
+    return rulesCommand(rest, ctx);
+  }
+  if (first === 'test') return testCommand(rest, ctx, flagLines);
+  if (first === 'validate') return validateCommand(rest, ctx, flagLines);
+  if (first === 'sigma') return sigmaCommand(rest, ctx, flagLines);
+  // Loaded only when used: the vendor SDKs stay out of `replay`.
+  if (first === 'pull')
+    return loadPull().pullCommand(rest, {
+      out: ctx.out,
+      err: ctx.err,
+      env: ctx.env,
+      cwd: ctx.cwd,
+      stderrTTY: ctx.stderrTTY,
+    });
   if (first === 'respond' || first === 'undo') {
     const m = await loadRespond();
     const rctx = { ...ctx, say: (line: string) => say(ctx, line) };
@@ -217,6 +246,12 @@ async function dispatch(argv: readonly string[], ctx: Ctx): Promise<number> {
   throw new UsageError(
     `unknown command '${first}'.${near ? ` Did you mean ${near}?` : ''} Run \`tripline --help\`.`,
   );
+}
+
+/** `tripline pull`'s module, loaded on first use so the vendor SDKs stay out of every other command. */
+function loadPull(): typeof pullModule {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require('./pull') as typeof pullModule;
 }
 
 /** What shared/cli/respond.ts exports to the dispatcher. */
@@ -306,6 +341,21 @@ function rulesCommand(argv: readonly string[], ctx: Ctx): number {
   return EXIT.OK;
 }
 
+function describeAllow(a: {
+  rules?: string[] | undefined;
+  principal?: string | undefined;
+  app?: string | undefined;
+  cidr?: string | undefined;
+}): string {
+  const what =
+    a.principal !== undefined
+      ? `principal ${a.principal}`
+      : a.app !== undefined
+        ? `app ${a.app}`
+        : `cidr ${a.cidr ?? ''}`;
+  return `${what}, ${a.rules ? `rule ${a.rules.join(', ')}` : 'every rule'}`;
+}
+
 function useColor(ctx: Ctx): boolean {
   return ctx.stdoutTTY && ctx.env['NO_COLOR'] === undefined && ctx.env['TERM'] !== 'dumb';
 }
@@ -367,7 +417,7 @@ function isReadable(summary: ReplaySummary): boolean {
 
 async function replayCommand(argv: readonly string[], ctx: Ctx): Promise<number> {
   const hint = 'Run `tripline replay --help`.';
-  const { flags, positionals } = parseArgs(argv, REPLAY_FLAGS, hint);
+  const { flags, positionals, lists } = parseArgs(argv, REPLAY_FLAGS, hint);
   if (flags.has('help')) {
     ctx.out.write(replayHelp());
     return EXIT.OK;
@@ -393,9 +443,14 @@ async function replayCommand(argv: readonly string[], ctx: Ctx): Promise<number>
   const stateAbs = stateArg === ':memory:' ? undefined : abs(stateArg);
   const quarantineArg = str('quarantine');
 
-  let config: ReplayConfig | undefined;
   const configArg = str('config');
-  if (configArg !== undefined) config = await loadConfig(abs(configArg), configArg);
+  // Rules and config are checked before anything is read or any state file is created.
+  const ruleSet = await loadRunRules({
+    shipped: ctx.rules,
+    rulePaths: lists.get('rules'),
+    configPath: configArg,
+    cwd: ctx.cwd,
+  });
 
   const progress = new ProgressDisplay({
     write: (s) => ctx.err.write(s),
@@ -415,7 +470,9 @@ async function replayCommand(argv: readonly string[], ctx: Ctx): Promise<number>
 
   const opts: ReplayOptions = {
     state: stateAbs ?? ':memory:',
-    rules: ctx.rules,
+    rules: ruleSet.rules,
+    overrides: ruleSet.overrides,
+    globals: ruleSet.globals,
     cwd: ctx.cwd,
     exclude,
     reprocess: flags.has('reprocess'),
@@ -455,10 +512,6 @@ async function replayCommand(argv: readonly string[], ctx: Ctx): Promise<number>
   const tenant = str('tenant');
   if (tenant !== undefined) opts.tenant = tenant;
   if (lateness !== undefined) opts.lateness = lateness;
-  if (config) {
-    opts.overrides = config.overrides;
-    opts.globals = config.globals;
-  }
 
   let summary: ReplaySummary;
   try {
@@ -467,17 +520,7 @@ async function replayCommand(argv: readonly string[], ctx: Ctx): Promise<number>
     progress.done();
     await qfile?.close().catch(() => undefined);
     await reportFile?.discard();
-    // Without a config file the shipped rules themselves are broken: that is a bug (exit 3).
-    if (err instanceof RuleValidationError && configArg !== undefined) {
-      throw new ConfigError(
-        configArg,
-        err.issues.map((i) =>
-          i.path === 'overrides'
-            ? `overrides.${i.ruleId}: ${i.message}`
-            : `overrides.${i.ruleId}.${i.path}: ${i.message}`,
-        ),
-      );
-    }
+    // Rules and config were checked above; a RuleValidationError now is a bug (exit 3).
     if (err instanceof StateStoreError) {
       throw new StateStoreError(
         `${err.message} (state: ${stateArg}; use --state PATH for another file, or --state :memory: to keep none)`,
@@ -522,6 +565,12 @@ async function replayCommand(argv: readonly string[], ctx: Ctx): Promise<number>
       `${plural(summary.late, 'event')} too late for stateful rules (dated more than the lateness before ` +
         `what ${stateArg} already holds; only match rules saw them): replay days in order into one state file, ` +
         `or give --lateness${first ? ` (first: ${first.file}:${first.line ?? '?'})` : ''}`,
+    );
+  }
+  for (const a of expiredAllowEntries(ruleSet.config, Date.now())) {
+    say(
+      ctx,
+      `${ruleSet.config.file}${a.line !== undefined ? `:${a.line}` : ''}: ${a.path} (${describeAllow(a)}) expired ${a.expires} and no longer applies to newer events: renew or remove it`,
     );
   }
   for (const e of summary.ruleErrors) {

@@ -461,7 +461,10 @@ export async function runPoller(opts: RunPollerOptions): Promise<PollRunResult> 
         result.gaps.push({ from: ck.until, to: oldest });
         ck = { ...ck, until: oldest, seen: '' };
       }
-      const end = Math.min(t - opts.delayMs, ck.until + opts.maxWindowMs);
+      // Windows end at the run's start (less the delay), not at a clock that moves while the run
+      // reads: with a real clock, `now - delay` is always a little past the last window, and the run
+      // would re-read its overlap in ever tinier windows until its budget ran out.
+      const end = Math.min(startedAt - opts.delayMs, ck.until + opts.maxWindowMs);
       if (end <= ck.until) return finish('caught-up');
       const from = Math.max(0, ck.until - opts.overlapMs, oldest ?? 0);
       window = { from, to: end };

@@ -33,7 +33,8 @@
  */
 import { JWT } from 'google-auth-library';
 import { z } from 'zod';
-import type { PollPage, PollSource, PollWindow } from './poller';
+import { DEFAULT_POLL_TIMING } from './poller';
+import type { PollPage, PollSource, PollTiming, PollWindow } from './poller';
 import { HttpError, fetchJson } from './http';
 import type { FetchJsonOptions } from './http';
 import { RateLimiter } from './rate-limit';
@@ -71,6 +72,23 @@ export const GMAIL_MAX_SPAN_MS = 30 * 86_400_000;
  * applications far below any per-minute project quota while reading 5,000 activities a second.
  */
 export const WORKSPACE_RATE = { requests: 5, perMs: 1000 } as const;
+
+const MIN = 60_000;
+
+/**
+ * Timing per application. Login, admin, SAML and account events are near real time (minutes): the
+ * template defaults. Token, drive and gmail events arrive hours late at times: windows end 10 to 15
+ * minutes behind now and re-read the last hour, so a late record still lands inside the overlap.
+ */
+export const WORKSPACE_TIMING: Readonly<Record<WorkspaceApplication, PollTiming>> = {
+  login: { ...DEFAULT_POLL_TIMING, delayMs: 3 * MIN },
+  admin: { ...DEFAULT_POLL_TIMING, delayMs: 3 * MIN },
+  saml: { ...DEFAULT_POLL_TIMING, delayMs: 3 * MIN },
+  user_accounts: { ...DEFAULT_POLL_TIMING, delayMs: 3 * MIN },
+  token: { ...DEFAULT_POLL_TIMING, delayMs: 10 * MIN, overlapMs: 60 * MIN },
+  drive: { ...DEFAULT_POLL_TIMING, delayMs: 15 * MIN, overlapMs: 60 * MIN },
+  gmail: { ...DEFAULT_POLL_TIMING, delayMs: 15 * MIN, overlapMs: 60 * MIN },
+};
 
 /** The fields of a service account key file the collector uses. */
 export interface ServiceAccountKey {
@@ -305,7 +323,13 @@ const RATE_LIMIT_REASON = /rateLimitExceeded|userRateLimitExceeded|quotaExceeded
 export function createWorkspaceSources(opts: WorkspaceOptions, deps: WorkspaceDeps = {}): PollSource[] {
   const fetchImpl = deps.fetch ?? globalThis.fetch;
   const tokens = workspaceTokenProvider(opts, fetchImpl);
-  const limiter = deps.limiter ?? new RateLimiter(WORKSPACE_RATE);
+  const limiter =
+    deps.limiter ??
+    new RateLimiter({
+      ...WORKSPACE_RATE,
+      ...(deps.now ? { now: deps.now } : {}),
+      ...(deps.sleep ? { sleep: deps.sleep } : {}),
+    });
   return opts.applications.map(
     (app) => new WorkspaceApplicationSource(app, opts, deps, tokens, limiter, fetchImpl),
   );

@@ -83,7 +83,11 @@ afterEach(async () => {
   await entra.close();
 });
 
-async function handlerFor(source: 'graph' | 'm365', secret: unknown): Promise<PollerHandler> {
+async function handlerFor(
+  source: 'graph' | 'm365',
+  secret: unknown,
+  extra: { bundledConfig?: string } = {},
+): Promise<PollerHandler> {
   const name = `${TABLE}-${++table}`;
   await createStateTable(ddb, name);
   secrets.secrets.set(ARN, JSON.stringify(secret));
@@ -107,6 +111,7 @@ async function handlerFor(source: 'graph' | 'm365', secret: unknown): Promise<Po
       },
     },
     now: () => clock,
+    ...extra,
   });
 }
 
@@ -265,5 +270,47 @@ describe('poller handler, Microsoft sources', () => {
       latenessMs: 3 * HOUR,
       configuredLatenessMs: 15 * MIN,
     });
+  });
+
+  it('detects a late source with the deployed config too: the wider-lateness detector runs the same tuned rules', async () => {
+    const failures = Array.from({ length: 10 }, (_, i) =>
+      ualRecord(T - 3 * HOUR + i * MIN, {
+        op: 'UserLoginFailed',
+        workload: 'AzureActiveDirectory',
+        recordType: 15,
+        user: 'grace@contoso.com',
+        extra: { ErrorNumber: '50126', LogonError: 'InvalidUserNameOrPassword', ClientIP: '45.155.205.233' },
+      }),
+    );
+    m365.blobs.push({
+      contentType: 'Audit.AzureActiveDirectory',
+      contentId: contentId('Audit.AzureActiveDirectory', T - 30 * MIN),
+      contentCreated: T - 30 * MIN,
+      records: failures,
+    });
+    // What `cdk deploy -c config=tripline.yaml` bundles (shared/config/deployed.ts).
+    const bundledConfig = JSON.stringify({
+      version: 1,
+      configFile: 'tripline.yaml',
+      config: { overrides: { 'brute-force': { severity: 'critical' } } },
+      rules: [],
+    });
+    const handler = await handlerFor(
+      'm365',
+      {
+        tenantId: A,
+        clientId: APP,
+        clientSecret: 'secret-a',
+        authorityHost: entra.base,
+        managementBase: m365.base,
+        contentTypes: ['Audit.AzureActiveDirectory'],
+      },
+      { bundledConfig },
+    );
+    await handler({}, context());
+    expect(out.logs(/wider lateness/)).toHaveLength(1);
+    expect(findingsOf('brute-force')).toMatchObject([
+      { principal: 'grace@contoso.com', severity: 'critical' },
+    ]);
   });
 });

@@ -93,6 +93,23 @@ async function checkpoint(name = 'test-feed'): Promise<CheckpointValue | undefin
   return (await store.get([key], clock)).get(key)?.value as CheckpointValue | undefined;
 }
 
+describe('a run against a moving clock', () => {
+  it('reads up to where it started and stops, instead of re-reading its overlap until its budget is gone', async () => {
+    const src = new TimedSource();
+    src.records.push({ rec: ual('a', T - 30 * MIN), at: T - 30 * MIN, visibleAt: T });
+    // A real clock: every request takes a second.
+    const fetchPage = src.fetchPage.bind(src);
+    src.fetchPage = (w: PollWindow) => {
+      clock += 1000;
+      return fetchPage(w);
+    };
+    const res = await runPoller(options(src, { remainingMs: () => 3_600_000 }));
+    expect(res.status).toBe('caught-up');
+    expect(src.windows).toEqual([{ from: T - HOUR - 10 * MIN, to: T - 2 * MIN }]);
+    expect(res.events).toBe(1);
+  });
+});
+
 describe('watermark and lag', () => {
   it('hands each batch the newest event time read and how late the source delivers', async () => {
     const src = new TimedSource();

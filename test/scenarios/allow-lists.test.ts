@@ -2,7 +2,7 @@
  * Observation 15 of issue 6 and deliver item 6: allow lists for every rule kind (app id, principal,
  * CIDR), applied before any state is touched; the runbooks that say "allow-list" point at them.
  */
-import { validateConfig } from '#shared/cli/config';
+import { configFromValue } from '#shared/config/tripline-config';
 import { Detector, RuleValidationError } from '#shared/engine/index';
 import { ALL_RULES } from '#shared/rules/index';
 import oauthChain from '#shared/rules/oauth/oauth-chain';
@@ -136,7 +136,7 @@ describe('allow lists', () => {
             '"6f2d8c41-3a9e-4b7d-9c15-e0a4b2f7d381"',
           ),
         );
-        const v = validateConfig(doc);
+        const v = configFromValue(doc, 'tripline.yaml');
         expect({ rule: r.id, problems: v.ok ? [] : v.problems }).toEqual({ rule: r.id, problems: [] });
         if (v.ok)
           expect(

@@ -8,9 +8,12 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
+import { deployedRules } from '#shared/config/deployed';
 import { loadLambdaConfig } from '#shared/config/lambda-config';
+import { expiredAllowEntries } from '#shared/config/tripline-config';
 import type { LambdaConfig } from '#shared/config/lambda-config';
 import { Detector } from '#shared/engine/detector';
+import type { DetectorOptions } from '#shared/engine/detector';
 import type { RuleDefinition } from '#shared/engine/rule';
 import { claimTtlFor } from '#shared/pipeline/run-batch';
 import type { RunBatchResult } from '#shared/pipeline/run-batch';
@@ -28,8 +31,10 @@ export interface AwsRuntimeOptions {
   snsClient?: SNSClient;
   logger?: Logger;
   metrics?: Metrics;
-  /** Detection rules. @default ALL_RULES */
+  /** Detection rules, used as they are. @default ALL_RULES with the bundled user config applied */
   rules?: readonly RuleDefinition[];
+  /** The user config bundle (rules and config from `-c config=...`). @default what esbuild bundled */
+  bundledConfig?: string | undefined;
   /** Wall clock, epoch ms. @default Date.now */
   now?: () => number;
 }
@@ -40,6 +45,8 @@ export interface AwsRuntime {
   store: DynamoStateStore;
   sink: SnsFindingSink;
   detector: Detector;
+  /** The rules, overrides and globals `detector` runs with: another Detector of this function uses them too. */
+  ruleSet: Pick<DetectorOptions, 'rules' | 'overrides' | 'globals'>;
   /** Publish-claim and outbox lifetime (see `claimTtlFor`). */
   claimTtlMs: number;
   logger: Logger;
@@ -87,9 +94,40 @@ export function buildAwsRuntime(options: AwsRuntimeOptions = {}): AwsRuntime {
     config.findingsTopicArn,
     awsRegion ? { render: { awsRegion } } : {},
   );
-  const detector = new Detector({ rules: options.rules ?? ALL_RULES, store, lateness: config.latenessMs });
+  // The user's rules and config, bundled at synth (shared/config/deployed.ts); checked there already.
+  const user = options.rules ? undefined : deployedRules(ALL_RULES, options.bundledConfig);
+  const expired = user ? expiredAllowEntries(user.config, (options.now ?? Date.now)()) : [];
+  if (expired.length) {
+    logger.warn('Allow-list entries have expired and no longer apply; renew or remove them in the config', {
+      configFile: user?.config.file,
+      entries: expired.map(({ path, rules, principal, app, cidr, expires, reason }) => ({
+        path,
+        rules,
+        principal,
+        app,
+        cidr,
+        expires,
+        reason,
+      })),
+    });
+  }
+  const ruleSet = {
+    rules: options.rules ?? user?.rules ?? ALL_RULES,
+    ...(user ? { overrides: user.overrides, globals: user.globals } : {}),
+  };
+  const detector = new Detector({ ...ruleSet, store, lateness: config.latenessMs });
   const claimTtlMs = claimTtlFor(detector, config.latenessMs, { maxMs: config.stateRetentionDays * DAY_MS });
-  return { config, store, sink, detector, claimTtlMs, logger, metrics, now: options.now ?? Date.now };
+  return {
+    config,
+    store,
+    sink,
+    detector,
+    ruleSet,
+    claimTtlMs,
+    logger,
+    metrics,
+    now: options.now ?? Date.now,
+  };
 }
 
 /** Message text of anything thrown. */

@@ -1,5 +1,5 @@
 import { defineRule } from '../../engine/rule';
-import type { ChainLink, FireContext } from '../../engine/rule';
+import type { ChainLink, FireContext, RuleParams } from '../../engine/rule';
 import { formatDuration } from '../../engine/duration';
 import { appIdOf, servicePrincipalOf } from './app-id';
 import { scopeRisk } from './scopes';
@@ -11,7 +11,7 @@ function links(c: FireContext): ChainLink[] {
 function chainScopes(c: FireContext): string[] {
   const all = new Set<string>();
   for (const l of links(c)) for (const s of l.app?.scopes ?? []) all.add(s);
-  return scopeRisk([...all]).sensitive;
+  return scopeRisk([...all], c.params['scopeWeights']).sensitive;
 }
 
 function appName(c: FireContext): string {
@@ -56,7 +56,7 @@ export default defineRule({
   kind: 'sequence',
   severity: 'high',
   escalate: (c) => {
-    const max = scopeRisk(chainScopes(c)).max;
+    const max = scopeRisk(chainScopes(c), c.params['scopeWeights']).max;
     const allPrincipals = links(c).some((l) => l.app?.consentType === 'AllPrincipals');
     const adminChange = links(c).some((l) => l.rule === 'oauth-app-admin-change');
     return max >= 3 || allPrincipals || adminChange ? 'critical' : undefined;
@@ -76,6 +76,8 @@ export default defineRule({
     },
   ],
   window: '72h',
+  // The config's scopeWeights (scope name to 0-3) reach it here; see scopes.ts.
+  params: { scopeWeights: {} } as RuleParams,
   why: (c) => {
     const all = links(c);
     const grant = all.find((l) => l.step === 1);

@@ -8,6 +8,8 @@ export interface RiskyConsentParams extends Record<string, unknown> {
   allowApps: string[];
   /** Minimum scope weight that fires for a single-user consent (1 sensitive read, 2 read/write, 3 takeover). */
   minWeight: number;
+  /** The config's scopeWeights: scope name to 0-3, over the shipped weights. */
+  scopeWeights: Record<string, number>;
 }
 
 /** The app as a person reads it: its name, else its app id, else its service principal. */
@@ -38,7 +40,7 @@ function risky(e: TriplineEvent, p: RiskyConsentParams): boolean {
   if (e.source === 'google.workspace' && e.service !== 'token') return false;
   const app = thirdPartyAppIdOf(e);
   if (!app || p.allowApps.some((a) => a.toLowerCase() === app)) return false;
-  const risk = scopeRisk(e.app?.scopes);
+  const risk = scopeRisk(e.app?.scopes, p.scopeWeights);
   return risk.max >= p.minWeight || (e.app?.consentType === 'AllPrincipals' && risk.max >= 1);
 }
 
@@ -47,27 +49,28 @@ export default defineRule<RiskyConsentParams>({
   title: (c) => {
     const who = c.event.actor.name ?? c.event.actor.id ?? 'someone';
     const all = c.event.app?.consentType === 'AllPrincipals' ? ' for all users' : '';
-    return `${who} granted "${appLabel(c.event)}" ${scopeRisk(c.event.app?.scopes).sensitive.slice(0, 3).join(', ')}${all}`;
+    return `${who} granted "${appLabel(c.event)}" ${scopeRisk(c.event.app?.scopes, c.params.scopeWeights).sensitive.slice(0, 3).join(', ')}${all}`;
   },
   description:
     'A consent, permission grant or Google authorize gave an app that is not allow-listed high-risk scopes (mail read/write, all files, directory or role write, full mailbox access), or admin consent on behalf of every user.',
   kind: 'match',
   severity: 'high',
   escalate: (c) =>
-    scopeRisk(c.event.app?.scopes).max >= 3 || c.event.app?.consentType === 'AllPrincipals'
+    scopeRisk(c.event.app?.scopes, c.params.scopeWeights).max >= 3 ||
+    c.event.app?.consentType === 'AllPrincipals'
       ? 'critical'
       : undefined,
   attack: ['T1528', 'T1550.001'],
   sources: ['entra.audit', 'm365.audit', 'google.workspace'],
   actions: [...ENTRA_GRANT_ACTIONS, WORKSPACE_AUTHORIZE],
-  params: { allowApps: [], minWeight: 2 },
+  params: { allowApps: [], minWeight: 2, scopeWeights: {} },
   when: risky,
   // One finding per consenting user and consent (the title names the user): the records of one
   // consent count once, whichever of them names the app id.
   dedup: { key: (e) => `${consenter(e)}|${operationOf(e) ?? thirdPartyAppIdOf(e)}`, window: '24h' },
   unitKey: (e) => operationOf(e),
   why: (c) => {
-    const r = scopeRisk(c.event.app?.scopes);
+    const r = scopeRisk(c.event.app?.scopes, c.params.scopeWeights);
     const weight =
       ['', 'sensitive read', 'read/write of mail, files or directory', 'tenant-wide or takeover'][r.max] ??
       '';

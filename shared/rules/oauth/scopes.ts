@@ -54,12 +54,33 @@ export interface ScopeRisk {
 /** The weights as a Map: a scope spelled `constructor` or `__proto__` must find nothing. */
 const WEIGHTS: ReadonlyMap<string, number> = new Map(Object.entries(SCOPE_WEIGHTS));
 
-export function scopeRisk(scopes: readonly string[] | undefined): ScopeRisk {
+const lowered = new WeakMap<object, Map<string, number>>();
+
+/** A deployment's `scopeWeights` (config) with lower-cased names; anything else is no weights. */
+function customWeights(extra: unknown): Map<string, number> | undefined {
+  if (!extra || typeof extra !== 'object') return undefined;
+  let w = lowered.get(extra);
+  if (!w) {
+    w = new Map();
+    for (const [k, v] of Object.entries(extra)) if (typeof v === 'number') w.set(k.toLowerCase(), v);
+    lowered.set(extra, w);
+  }
+  return w;
+}
+
+/**
+ * How much access the scopes give. `weights` (the config's `scopeWeights`, through the rule's
+ * `scopeWeights` param) adds scopes or replaces the shipped weight of one; 0 makes a scope harmless.
+ */
+export function scopeRisk(scopes: readonly string[] | undefined, weights?: unknown): ScopeRisk {
+  const custom = customWeights(weights);
   const hits: Array<[string, number]> = [];
   for (const s of scopes ?? []) {
+    const lower = s.toLowerCase();
     const w =
-      WEIGHTS.get(s.toLowerCase()) ??
-      (s.toLowerCase().startsWith('https://www.googleapis.com/auth/admin.') ? 2 : 0);
+      custom?.get(lower) ??
+      WEIGHTS.get(lower) ??
+      (lower.startsWith('https://www.googleapis.com/auth/admin.') ? 2 : 0);
     if (w > 0) hits.push([s, w]);
   }
   hits.sort((a, b) => b[1] - a[1]);

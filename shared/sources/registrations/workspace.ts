@@ -12,35 +12,33 @@ import { ConfigError } from '../../config/lambda-config';
 import { ENV } from '../../config/env';
 import { SOURCE_CREDENTIALS } from '../../config/sources';
 import { DEFAULT_POLL_TIMING } from '../poller';
-import type { PollTiming } from '../poller';
-import type { PollSourceRegistration, PollTarget } from '../registry';
+import type { PollSourceContext, PollSourceRegistration, PollTarget } from '../registry';
 import { SecretError, SecretsManagerJson } from '../secret';
 import type { SecretJsonReader } from '../secret';
-import { WorkspaceConfigError, createWorkspaceSources, parseWorkspaceOptions } from '../workspace';
+import {
+  WORKSPACE_TIMING,
+  WorkspaceConfigError,
+  createWorkspaceSources,
+  parseWorkspaceOptions,
+} from '../workspace';
 import type { WorkspaceApplication, WorkspaceDeps } from '../workspace';
 
-const MIN = 60_000;
-
-/**
- * Timing per application. Login, admin, SAML and account events are near real time (minutes): the
- * template defaults. Token, drive and gmail events arrive hours late at times: windows end 10 to 15
- * minutes behind now and re-read the last hour, so a late record still lands inside the overlap.
- */
-export const WORKSPACE_TIMING: Readonly<Record<WorkspaceApplication, PollTiming>> = {
-  login: { ...DEFAULT_POLL_TIMING, delayMs: 3 * MIN },
-  admin: { ...DEFAULT_POLL_TIMING, delayMs: 3 * MIN },
-  saml: { ...DEFAULT_POLL_TIMING, delayMs: 3 * MIN },
-  user_accounts: { ...DEFAULT_POLL_TIMING, delayMs: 3 * MIN },
-  token: { ...DEFAULT_POLL_TIMING, delayMs: 10 * MIN, overlapMs: 60 * MIN },
-  drive: { ...DEFAULT_POLL_TIMING, delayMs: 15 * MIN, overlapMs: 60 * MIN },
-  gmail: { ...DEFAULT_POLL_TIMING, delayMs: 15 * MIN, overlapMs: 60 * MIN },
-};
+export { WORKSPACE_TIMING } from '../workspace';
 
 /** Injectable pieces (tests, local runs). */
 export interface WorkspaceRegistrationDeps {
   secrets?: SecretJsonReader;
   /** Passed to every source (fetch, limiter, clock). */
   sourceDeps?: Omit<WorkspaceDeps, 'onNotice'>;
+}
+
+/** The caller's HTTP and clock overrides (the poller handler's `clients`), as Workspace deps. */
+function clientDeps(c: PollSourceContext['clients']): Omit<WorkspaceDeps, 'onNotice'> {
+  return {
+    ...(c?.fetch ? { fetch: c.fetch } : {}),
+    ...(c?.now ? { now: c.now } : {}),
+    ...(c?.sleep ? { sleep: c.sleep } : {}),
+  };
 }
 
 const REQUIRED = SOURCE_CREDENTIALS.workspace?.keys ?? ['serviceAccountKey', 'delegatedAdminEmail'];
@@ -96,6 +94,7 @@ export function workspaceRegistration(deps: WorkspaceRegistrationDeps = {}): Pol
         let built = ctx.memo?.get(memoKey) as PollTarget[] | undefined;
         if (!built) {
           const sources = createWorkspaceSources(opts, {
+            ...clientDeps(ctx.clients),
             ...deps.sourceDeps,
             onNotice: (n) => ctx.notice?.(n.message, { application: n.application, kind: n.kind, tenant }),
           });
