@@ -54,11 +54,22 @@ export function targetOf(finding: Finding): ResponseTarget | NoTarget {
       reason: `its evidence comes from ${[...sources].join(', ') || 'no source'}, not from Entra ID, Microsoft 365 or Google Workspace`,
     };
 
-  const fromKey = finding.dedupKey.includes('|')
-    ? finding.dedupKey.slice(finding.dedupKey.indexOf('|') + 1)
-    : finding.dedupKey;
+  // oauth-risky-consent is one finding per consenting user and consent operation: for Entra its key
+  // ends with the consent's correlation id, which looks like an app id and is not one.
+  if (platform === 'entra' && finding.ruleId === 'oauth-risky-consent')
+    return {
+      reason:
+        'an Entra oauth-risky-consent finding names the consent operation, not the application id; the responder acts on the oauth-chain finding of the same app',
+    };
+  // Keys are `<tenant>|...|<app or client id>`: every part but the tenant and account names is a candidate.
+  const keyParts = finding.dedupKey
+    .split('|')
+    .slice(finding.dedupKey.includes('|') ? 1 : 0)
+    .filter((part) => !part.includes('@'));
   const principalMatch = /^(.*) \(([^()\s]+)\)$/.exec(finding.principal);
-  const candidates = [fromKey, principalMatch?.[2]].filter((c): c is string => !!c).map((c) => c.trim());
+  const candidates = [...keyParts.reverse(), principalMatch?.[2]]
+    .filter((c): c is string => !!c)
+    .map((c) => c.trim());
   const valid = (id: string): boolean =>
     platform === 'entra' ? GUID_RE.test(id.toLowerCase()) : GOOGLE_CLIENT_RE.test(id);
   const raw = candidates.find(valid);
