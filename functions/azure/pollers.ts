@@ -26,9 +26,7 @@ import { ClientAssertionCredential, ManagedIdentityCredential } from '@azure/ide
 import type { AccessToken, GetTokenOptions, TokenCredential } from '@azure/identity';
 import { AZURE_TOKEN_EXCHANGE_AUDIENCE } from '#shared/config/azure';
 import type { AzurePollSource } from '#shared/config/azure';
-import { Detector } from '#shared/engine/detector';
 import { claimTtlFor, runBatch } from '#shared/pipeline/run-batch';
-import { ALL_RULES } from '#shared/rules/index';
 import { publishOnce } from '#shared/sinks/idempotent';
 import { sourceSilentFinding } from '#shared/sources/health';
 import { StoreRecordLedger } from '#shared/sources/ledger';
@@ -254,11 +252,6 @@ const DAY = 24 * HOUR;
 /** Largest lateness a feed's lag may ask of the engine (as the Lambda poller). */
 const MAX_LATENESS_MS = 7 * DAY;
 
-interface DetectorChoice {
-  detector: Detector;
-  claimTtlMs: number;
-}
-
 /**
  * Builds the timer handler of one polling source.
  *
@@ -278,34 +271,34 @@ export function createPollerHandler(
   const notice = (message: string, details: Record<string, unknown>): void => {
     if (current) logTo(current, 'warn', message, details);
   };
-  const detectors = new Map<number, DetectorChoice>();
 
-  /** The detector a page runs with: the configured one, or one as late as the feed's observed lag. */
-  const detectorFor = (rt: AzureRuntime, info: BatchInfo, context: InvocationContext): DetectorChoice => {
+  const widened = new Map<number, number>();
+
+  /**
+   * The lateness a page is detected with: the configured one, or one as late as the feed's observed
+   * lag, passed per batch to the one detector (as the Lambda poller), with the feed's watermark.
+   */
+  const latenessFor = (
+    rt: AzureRuntime,
+    info: BatchInfo,
+    context: InvocationContext,
+  ): { latenessMs: number | undefined; claimTtlMs: number } => {
     const latenessMs = Math.max(
       rt.config.latenessMs,
       Math.min(MAX_LATENESS_MS, Math.ceil(info.lagMs / HOUR) * HOUR),
     );
-    if (latenessMs === rt.config.latenessMs) return { detector: rt.detector, claimTtlMs: rt.claimTtlMs };
-    let d = detectors.get(latenessMs);
-    if (!d) {
-      const detector = new Detector({
-        rules: options.rules ?? ALL_RULES,
-        store: rt.store,
-        lateness: latenessMs,
-      });
-      d = {
-        detector,
-        claimTtlMs: claimTtlFor(detector, latenessMs, { maxMs: rt.config.stateRetentionDays * DAY }),
-      };
-      detectors.set(latenessMs, d);
+    if (latenessMs === rt.config.latenessMs) return { latenessMs: undefined, claimTtlMs: rt.claimTtlMs };
+    let ttl = widened.get(latenessMs);
+    if (ttl === undefined) {
+      ttl = claimTtlFor(rt.detector, latenessMs, { maxMs: rt.config.stateRetentionDays * DAY });
+      widened.set(latenessMs, ttl);
       logTo(context, 'info', 'Detecting a late feed with a wider lateness', {
         latenessMs,
         configuredLatenessMs: rt.config.latenessMs,
         observedLagMs: info.lagMs,
       });
     }
-    return d;
+    return { latenessMs, claimTtlMs: ttl };
   };
 
   const raiseSilence = async (
@@ -382,12 +375,14 @@ export function createPollerHandler(
             now: rt.now,
           }),
           batch: async (events, info) => {
-            const chosen = detectorFor(rt, info, context);
+            const chosen = latenessFor(rt, info, context);
             const res = await runBatch(events, {
-              detector: chosen.detector,
+              detector: rt.detector,
               store: rt.store,
               sink: rt.sink,
               now: rt.now(),
+              watermark: info.watermark,
+              lateness: chosen.latenessMs,
               claimTtlMs: chosen.claimTtlMs,
             });
             for (const p of res.published) {
