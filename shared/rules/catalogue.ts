@@ -15,7 +15,7 @@ export interface CatalogueRow {
   attack: string[];
   /** Shipped rule ids that implement the row (publishing rules first, then their signal rules). */
   rules: string[];
-  /** What of the row is not implemented yet, and on what it waits. */
+  /** What of the row is still missing, and what it waits for. */
   pending?: string | undefined;
 }
 
